@@ -1,0 +1,181 @@
+/**
+ * The training configuration: one plain-data type, its defaults, and a validator that
+ * returns readable sentences. Shared by the page, the worker and the tests; imports nothing.
+ */
+
+/** Architectures the model registry knows (see src/gan/architectures.ts). */
+export const ARCHITECTURES = ['heaton', 'dcgan'] as const;
+export type Architecture = (typeof ARCHITECTURES)[number];
+
+/**
+ * Image sides in pixels. 32–128 are Heaton's GENERATE_RES 1–4; 16 is a tiny size for tests
+ * and slow machines. `dcgan` supports 16, 32 and 64 (see SUPPORTED_RESOLUTIONS).
+ */
+export const RESOLUTIONS = [16, 32, 64, 96, 128] as const;
+export type Resolution = (typeof RESOLUTIONS)[number];
+
+export const SUPPORTED_RESOLUTIONS: Record<Architecture, readonly Resolution[]> = {
+  heaton: [16, 32, 64, 96, 128],
+  dcgan: [16, 32, 64],
+};
+
+export const CHANNEL_CHOICES = [1, 3] as const;
+export type Channels = (typeof CHANNEL_CHOICES)[number];
+
+export interface TrainConfig {
+  architecture: Architecture;
+  /** Side of the square images, in pixels. */
+  resolution: Resolution;
+  /** 3 = RGB, 1 = grayscale. */
+  channels: Channels;
+  /** Multiplies every filter count (and hidden dense size). 1 = the published widths. */
+  width: number;
+  /** Length of the generator's input vector (Heaton's SEED_SIZE). */
+  latentSize: number;
+  batchSize: number;
+  /** Training steps; each step is one D-real, one D-fake and one G update. */
+  steps: number;
+  generatorLearningRate: number;
+  generatorBeta1: number;
+  discriminatorLearningRate: number;
+  discriminatorBeta1: number;
+  /** Dropout rate in Heaton's discriminator (the dcgan discriminator has none). */
+  dropout: number;
+  /** Keras BatchNormalization momentum: moving = momentum·moving + (1 − momentum)·batch. */
+  batchNormMomentum: number;
+  /** Negative slope of the discriminator's LeakyReLU. */
+  leakySlope: number;
+  /** One-sided label smoothing: real labels become 1 − this value. 0 = off. */
+  labelSmoothing: number;
+  /** Randomly mirror each real image left–right when batching. */
+  flip: boolean;
+  /** Render the fixed-seed preview grid every this many steps (Heaton's SAVE_FREQ). */
+  previewEvery: number;
+  gridRows: number;
+  gridCols: number;
+  /** White margin around and between grid tiles, in pixels. */
+  gridMargin: number;
+  /** Seeds every random choice: initial weights, batches, noise, dropout and the preview seed. */
+  seed: number;
+}
+
+/** Heaton's constants (REFERENCE.md, version A/B), plus our additions at neutral values. */
+export const HEATON_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
+  architecture: 'heaton',
+  resolution: 64,
+  channels: 3,
+  width: 1,
+  latentSize: 100,
+  batchSize: 32,
+  steps: 10_000,
+  generatorLearningRate: 1.5e-4,
+  generatorBeta1: 0.5,
+  discriminatorLearningRate: 1.5e-4,
+  discriminatorBeta1: 0.5,
+  dropout: 0.25,
+  batchNormMomentum: 0.8,
+  leakySlope: 0.2,
+  labelSmoothing: 0,
+  flip: true,
+  previewEvery: 100,
+  gridRows: 4,
+  gridCols: 7,
+  gridMargin: 16,
+  seed: 42,
+});
+
+/** Numeric fields with their inclusive range and whether they must be whole numbers. */
+interface NumericRule {
+  label: string;
+  min: number;
+  max: number;
+  integer: boolean;
+}
+
+export type NumericField = {
+  [K in keyof TrainConfig]: TrainConfig[K] extends number ? K : never;
+}[keyof TrainConfig];
+
+export const NUMERIC_RULES: Readonly<Record<Exclude<NumericField, 'resolution' | 'channels'>, NumericRule>> = {
+  width: { label: 'width multiplier', min: 1 / 64, max: 4, integer: false },
+  latentSize: { label: 'latent size', min: 1, max: 1024, integer: true },
+  batchSize: { label: 'batch size', min: 1, max: 512, integer: true },
+  steps: { label: 'steps', min: 1, max: 10_000_000, integer: true },
+  generatorLearningRate: { label: 'generator learning rate', min: 1e-7, max: 1, integer: false },
+  generatorBeta1: { label: 'generator beta1', min: 0, max: 0.999, integer: false },
+  discriminatorLearningRate: { label: 'discriminator learning rate', min: 1e-7, max: 1, integer: false },
+  discriminatorBeta1: { label: 'discriminator beta1', min: 0, max: 0.999, integer: false },
+  dropout: { label: 'dropout', min: 0, max: 0.9, integer: false },
+  batchNormMomentum: { label: 'batch-norm momentum', min: 0, max: 0.999, integer: false },
+  leakySlope: { label: 'LeakyReLU slope', min: 0, max: 1, integer: false },
+  labelSmoothing: { label: 'label smoothing', min: 0, max: 0.5, integer: false },
+  previewEvery: { label: 'preview interval', min: 1, max: 100_000, integer: true },
+  gridRows: { label: 'grid rows', min: 1, max: 16, integer: true },
+  gridCols: { label: 'grid columns', min: 1, max: 16, integer: true },
+  gridMargin: { label: 'grid margin', min: 0, max: 64, integer: true },
+  seed: { label: 'seed', min: 0, max: 2 ** 31 - 1, integer: true },
+};
+
+function formatNumber(value: number): string {
+  return Number.isInteger(value) ? value.toLocaleString('en-US') : String(value);
+}
+
+/**
+ * Checks every field and returns one readable sentence per problem (empty when valid), e.g.
+ * "batch size must be between 1 and 512, got 0". Accepts untrusted input (a form, a file).
+ */
+export function validateConfig(config: TrainConfig): string[] {
+  const problems: string[] = [];
+  const { architecture, resolution, channels } = config;
+
+  if (!ARCHITECTURES.includes(architecture)) {
+    problems.push(`architecture must be one of ${ARCHITECTURES.join(', ')}, got ${String(architecture)}`);
+  } else if (!SUPPORTED_RESOLUTIONS[architecture].includes(resolution)) {
+    problems.push(
+      `resolution for ${architecture} must be one of ${SUPPORTED_RESOLUTIONS[architecture].join(', ')} px, got ${String(resolution)}`,
+    );
+  }
+  if (!CHANNEL_CHOICES.includes(channels)) {
+    problems.push(`channels must be 1 (grayscale) or 3 (RGB), got ${String(channels)}`);
+  }
+  for (const [field, rule] of Object.entries(NUMERIC_RULES) as [keyof typeof NUMERIC_RULES, NumericRule][]) {
+    const value = config[field];
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      problems.push(`${rule.label} must be a number, got ${String(value)}`);
+    } else if (value < rule.min || value > rule.max) {
+      problems.push(`${rule.label} must be between ${formatNumber(rule.min)} and ${formatNumber(rule.max)}, got ${formatNumber(value)}`);
+    } else if (rule.integer && !Number.isInteger(value)) {
+      problems.push(`${rule.label} must be a whole number, got ${formatNumber(value)}`);
+    }
+  }
+  if (typeof config.flip !== 'boolean') {
+    problems.push(`flip must be true or false, got ${String(config.flip)}`);
+  }
+  return problems;
+}
+
+/** Grid canvas size in pixels for a config, following Heaton's layout. */
+/** What the preview grid's geometry depends on; tile side in pixels. */
+export interface GridLayout {
+  resolution: number;
+  gridRows: number;
+  gridCols: number;
+  gridMargin: number;
+}
+
+export function gridSize(config: GridLayout): {
+  width: number;
+  height: number;
+} {
+  const { resolution, gridRows, gridCols, gridMargin } = config;
+  return {
+    width: gridMargin + gridCols * (resolution + gridMargin),
+    height: gridMargin + gridRows * (resolution + gridMargin),
+  };
+}
+
+/** Human names for the architectures, for menus. */
+export const ARCHITECTURE_LABELS: Readonly<Record<Architecture, string>> = {
+  heaton: 'Heaton (Keras course, module 7.2)',
+  dcgan: 'DCGAN (Radford et al. 2015)',
+};
