@@ -1,0 +1,47 @@
+import type { BackendName, BackendRejection } from '../protocol/messages.ts';
+
+const BACKEND_LABELS: Record<BackendName, string> = {
+  webgpu: 'WebGPU',
+  webgl: 'WebGL',
+  wasm: 'WebAssembly',
+  cpu: 'plain JavaScript (slow)',
+};
+
+/** Which tfjs backend the worker got, and why better ones were passed over. */
+export function BackendBadge({
+  backend,
+  rejected,
+  crossOriginIsolated,
+}: {
+  backend: BackendName | null;
+  rejected: BackendRejection[];
+  crossOriginIsolated: boolean;
+}) {
+  if (!backend) {
+    return (
+      <p className="backend" role="status">
+        Starting tfjs…
+      </p>
+    );
+  }
+  return (
+    <div className="backend" role="status">
+      <span>
+        Backend: <strong data-testid="backend-name" data-backend={backend}>{backend}</strong> ({BACKEND_LABELS[backend]}
+        {backend === 'wasm' && (crossOriginIsolated ? ', multi-threaded' : ', single-threaded')})
+      </span>
+      {rejected.length > 0 && (
+        <details>
+          <summary>Why not a faster backend?</summary>
+          <ul>
+            {rejected.map((r) => (
+              <li key={r.backend}>
+                {r.backend}: {r.reason}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </div>
+  );
+}
