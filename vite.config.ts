@@ -17,7 +17,7 @@ export default defineConfig({
   worker: { format: 'es' },
   // Pre-bundle tfjs up front: discovering it on first load would make Vite reload the page.
   optimizeDeps: {
-    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm', 'react', 'react-dom/client'],
+    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm', 'react', 'react-dom/client', 'facesjs', 'recharts', 'jszip'],
   },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
 });

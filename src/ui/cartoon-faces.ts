@@ -13,10 +13,12 @@ import { generate, type FaceConfig, type Gender } from 'facesjs';
 export const CARTOON_DEFAULT_COUNT = 2000;
 
 /**
- * The square of facesjs's 400 × 600 drawing that becomes a tile, in its own units. The head
- * spans x ≈ 47–353 (thin to fat faces), hair tops reach y ≈ 100 and chins y ≈ 490; the
- * square x 40–360, y 140–460 centres on the eyes-to-mouth region (eyes at y 310, mouth at
- * 440) with a little hair and ear, like an aligned face-photo crop, and leaves out the jersey.
+ * The square of facesjs's 400 × 600 drawing that becomes a tile, in its own units: x 0–400,
+ * y 120–520. The head spans x ≈ 47–353 (thin to fat faces), hair tops sit near y 130, eyes at
+ * y 310, chins near y 500. So the whole face fits with a margin of background and the eyes
+ * land ~47 % down, like an aligned face-photo crop; only tall hair (buns, hats) and the top of
+ * the jersey at the bottom corners are cut. (Checked by eye: tests/e2e/cartoon-faces.spec.ts
+ * saves the crop outlined on full faces.)
  */
 export const FACE_CROP = { x: 0, y: 120, size: 400 } as const;
 
