@@ -3,10 +3,16 @@ import { CHROMIUM_PATH, CHROMIUM_ARGS } from './tests/e2e/chromium.ts';
 
 /** Overridable so two runs (say, a bench and the tests) can share a machine. */
 const PORT = Number(process.env['E2E_PORT'] ?? 5199);
+const DEV_PORT = PORT + 1;
+const EXTRA_FLAGS = process.env['E2E_SERVER_FLAGS'] ?? '';
+
+/** Specs that load test-only harness pages, which only the dev server serves. */
+const DEV_SERVER_SPECS = ['**/decode.spec.ts', '**/cartoon-faces.spec.ts', '**/isolation.spec.ts'];
 
 /**
- * End-to-end tests drive Debian's Chromium (never a downloaded browser) against the very
- * server the README's start command runs (`npm start`, i.e. the Vite dev server).
+ * End-to-end tests drive Debian's Chromium (never a downloaded browser). The app's tests run
+ * against the very server the README's start command runs (`npm start`: a production build
+ * served by `vite preview`); harness pages of single modules are served by the dev server.
  */
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -17,15 +23,26 @@ export default defineConfig({
   reporter: [['list']],
   outputDir: process.env['E2E_OUTPUT_DIR'] ?? 'test-results',
   use: {
-    baseURL: `http://127.0.0.1:${PORT}`,
     browserName: 'chromium',
     launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
     trace: 'retain-on-failure',
   },
-  webServer: {
-    command: `npm start -- --host 127.0.0.1 --port ${PORT} --strictPort`,
-    url: `http://127.0.0.1:${PORT}`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-  },
+  projects: [
+    { name: 'app', testIgnore: DEV_SERVER_SPECS, use: { baseURL: `http://127.0.0.1:${PORT}` } },
+    { name: 'modules', testMatch: DEV_SERVER_SPECS, use: { baseURL: `http://127.0.0.1:${DEV_PORT}` } },
+  ],
+  webServer: [
+    {
+      command: `npm start -- --host 127.0.0.1 --port ${PORT} --strictPort`,
+      url: `http://127.0.0.1:${PORT}`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+    },
+    {
+      command: `npm run dev -- --host 127.0.0.1 --port ${DEV_PORT} --strictPort ${EXTRA_FLAGS}`,
+      url: `http://127.0.0.1:${DEV_PORT}`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+    },
+  ],
 });

@@ -19,5 +19,13 @@ export default defineConfig({
   optimizeDeps: {
     include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm', 'react', 'react-dom/client', 'facesjs', 'recharts', 'jszip'],
   },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 4096,
+    // tfjs-backend-wasm starts its pthread workers from the *source text* of its Emscripten
+    // factory (Function.prototype.toString); minifying that function makes it refer to names
+    // that only exist in the bundle ("e is not defined" in every wasm thread). Gzip still
+    // shrinks the unminified code well.
+    minify: false,
+  },
 });

@@ -3,6 +3,8 @@
  * union member; both sides switch on `type` exhaustively (see assertNever).
  */
 import type { TrainConfig } from './config.ts';
+import type { CachedSetSummary, DatasetOptions, DatasetReport, LoadProgress } from './dataset.ts';
+import type { MetricRow } from './metrics.ts';
 
 /** tfjs backends in the order the worker tries them when the user has no preference. */
 export const BACKEND_PREFERENCE = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -18,16 +20,88 @@ export interface BackendRejection {
   reason: string;
 }
 
+/** Settings that may change while a run exists; they apply from the next step. */
+export type LiveSettings = Pick<TrainConfig, 'generatorLearningRate' | 'discriminatorLearningRate' | 'labelSmoothing' | 'previewEvery'>;
+
+export function liveSettingsOf(config: TrainConfig): LiveSettings {
+  const { generatorLearningRate, discriminatorLearningRate, labelSmoothing, previewEvery } = config;
+  return { generatorLearningRate, discriminatorLearningRate, labelSmoothing, previewEvery };
+}
+
+export type RunState = 'running' | 'paused' | 'done' | 'stopped';
+
+/** RGBA pixels, row-major; the buffer is transferred, not copied. */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  pixels: ArrayBuffer;
+}
+
+/** What the worker hands over for "Download generator": tfjs ModelArtifacts, plain data. */
+export interface GeneratorArtifacts {
+  modelTopology: unknown;
+  weightSpecs: { name: string; shape: number[]; dtype: string }[];
+  weightData: ArrayBuffer;
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+}
+
+export interface RunSummary {
+  config: TrainConfig;
+  step: number;
+  seed: number;
+  dataset: { name: string; count: number; side: number; channels: number; crop: string } | null;
+  backend: BackendName | null;
+  savedAt: string;
+}
+
 export type ToWorker =
   /** Initialise tfjs; `preferred` forces one backend (still falling back if it fails). */
   | { type: 'init'; preferred: BackendName | null }
   /** Build an untrained generator for `config` and send its fixed-seed grid. */
-  | { type: 'preview'; config: TrainConfig };
+  | { type: 'preview'; config: TrainConfig }
+  /** Read, decode and resize a zip of images into the training set (or take it from the cache). */
+  | { type: 'load-zip'; file: File; options: DatasetOptions }
+  /** Use images the page rendered itself (the built-in cartoon faces): count·S·S·C bytes, transferred. */
+  | { type: 'load-pixels'; name: string; pixels: ArrayBuffer; options: DatasetOptions }
+  | { type: 'cancel-load' }
+  | { type: 'list-cache' }
+  | { type: 'clear-cache' }
+  /** Build a fresh GAN from `config` and train it on the loaded set. */
+  | { type: 'start'; config: TrainConfig }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  /** Run exactly one step, then stay paused. */
+  | { type: 'step' }
+  /** End the run; the trained generator stays available for download. */
+  | { type: 'stop' }
+  | { type: 'set-live'; live: LiveSettings }
+  | { type: 'export-generator' };
 
 export type FromWorker =
-  | { type: 'ready'; backend: BackendName; rejected: BackendRejection[]; crossOriginIsolated: boolean }
-  /** RGBA pixels of the preview grid; `pixels` is transferred, not copied. */
-  | { type: 'grid'; step: number; width: number; height: number; pixels: ArrayBuffer }
+  /** `wasmThreads`: threads the wasm backend uses, or null on other backends. */
+  | { type: 'ready'; backend: BackendName; rejected: BackendRejection[]; crossOriginIsolated: boolean; wasmThreads: number | null }
+  /** A fixed-seed grid: `untrained` previews before a run, `training` ones every preview interval. */
+  | { type: 'grid'; kind: 'untrained' | 'training'; step: number; image: RgbaImage }
+  | { type: 'load-progress'; progress: LoadProgress }
+  /** The set is ready: what was used and skipped, and 28 random real samples in Heaton's layout. */
+  | { type: 'dataset'; report: DatasetReport; sample: RgbaImage }
+  | { type: 'load-failed'; message: string; cancelled: boolean }
+  | { type: 'cache-list'; sets: CachedSetSummary[]; available: boolean }
+  | { type: 'run-state'; state: RunState; step: number; totalSteps: number }
+  /**
+   * Rows since the last message (a delta, not the history), the recent throughput, the
+   * backend's memory, and the live settings in force for these rows.
+   */
+  | {
+      type: 'metrics';
+      rows: MetricRow[];
+      imagesPerSecond: number;
+      memory: { numTensors: number; numBytes: number };
+      live: LiveSettings;
+    }
+  | { type: 'generator'; artifacts: GeneratorArtifacts; summary: RunSummary }
   | { type: 'error'; message: string; recoverable: boolean };
 
 /** Compile-time exhaustiveness check for switches over message types. */

@@ -1,30 +1,97 @@
-import { useEffect, useState } from 'react';
-import {
-  ARCHITECTURES,
-  ARCHITECTURE_LABELS,
-  HEATON_DEFAULTS,
-  SUPPORTED_RESOLUTIONS,
-  type Architecture,
-  type Resolution,
-  type TrainConfig,
-} from '../protocol/config.ts';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { HEATON_DEFAULTS, validateConfig, type TrainConfig } from '../protocol/config.ts';
+import type { CropMode, DatasetOptions } from '../protocol/dataset.ts';
+import { liveSettingsOf } from '../protocol/messages.ts';
 import { BackendBadge } from './BackendBadge.tsx';
-import { FaceGrid } from './FaceGrid.tsx';
+import { DatasetPanel } from './DatasetPanel.tsx';
+import { HyperparameterPanel } from './HyperparameterPanel.tsx';
+import { TrainingPanel } from './TrainingPanel.tsx';
+import { useGridHistory } from './grid-history.ts';
+import { currentSet } from './trainer-state.ts';
 import { useTrainer } from './use-trainer.ts';
 
+type DataSource = { kind: 'zip'; file: File } | { kind: 'cartoon'; count: number };
+
+/** The built-in set is drawn from this seed, so "cartoon faces" means the same faces everywhere. */
+const CARTOON_SEED = 2024;
+
+function sameLive(a: TrainConfig, b: TrainConfig): boolean {
+  return JSON.stringify(liveSettingsOf(a)) === JSON.stringify(liveSettingsOf(b));
+}
+
 export function App() {
-  const { state, requestPreview } = useTrainer();
+  const history = useGridHistory();
+  const { addFrame } = history;
+  const { state, commands } = useTrainer({ onTrainingGrid: addFrame });
   const [config, setConfig] = useState<TrainConfig>({ ...HEATON_DEFAULTS });
+  const [crop, setCrop] = useState<CropMode>('centre');
+  const [source, setSource] = useState<DataSource | null>(null);
 
-  // The preview is re-rendered whenever the worker is ready and the architecture changes.
+  const runExists = state.run !== null && (state.run.state === 'running' || state.run.state === 'paused');
+  const options: DatasetOptions = useMemo(
+    () => ({ side: config.resolution, channels: config.channels, crop }),
+    [config.resolution, config.channels, crop],
+  );
+
+  const sendLoad = useCallback(
+    (next: DataSource, with_: DatasetOptions) => {
+      if (next.kind === 'zip') commands.loadZip(next.file, with_);
+      else commands.loadCartoonFaces(with_, next.count, CARTOON_SEED);
+    },
+    [commands],
+  );
+  const loadSource = useCallback(
+    (next: DataSource) => {
+      setSource(next);
+      sendLoad(next, options);
+    },
+    [sendLoad, options],
+  );
+  const onZip = useCallback((file: File) => loadSource({ kind: 'zip', file }), [loadSource]);
+  const onCartoon = useCallback((count: number) => loadSource({ kind: 'cartoon', count }), [loadSource]);
+
+  // Once the worker is up: the untrained preview and the cache listing.
   useEffect(() => {
-    if (state.backend) requestPreview(config);
-  }, [state.backend, config, requestPreview]);
+    if (state.backend) commands.listCache();
+  }, [state.backend, commands]);
 
-  const setArchitecture = (architecture: Architecture) => {
-    const resolutions = SUPPORTED_RESOLUTIONS[architecture];
-    const resolution = resolutions.includes(config.resolution) ? config.resolution : (resolutions.at(-1) ?? config.resolution);
-    setConfig({ ...config, architecture, resolution });
+  const previewKey = `${config.architecture}/${config.resolution}/${config.channels}/${config.width}/${config.latentSize}/${config.seed}/${config.gridRows}x${config.gridCols}/${config.gridMargin}`;
+  useEffect(() => {
+    if (!state.backend || runExists || validateConfig(config).length > 0) return;
+    commands.requestPreview(config);
+    // Only the fields that change the untrained generator's picture matter here.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [state.backend, previewKey, runExists, commands]);
+
+  // The training set must match the model's size and colour: reload the same source when they change.
+  const loaded = state.load.status === 'ready' ? state.load.report : null;
+  const hasSet = currentSet(state.load) !== null;
+  useEffect(() => {
+    if (!source || !loaded || runExists) return;
+    if (loaded.side !== options.side || loaded.channels !== options.channels || (loaded.source === 'zip' && loaded.crop !== options.crop)) {
+      sendLoad(source, options);
+    }
+  }, [options, loaded, source, runExists, sendLoad]);
+
+  // Stable callbacks (reading the latest values through a ref) let the memoised panels skip
+  // the re-renders that every metrics message would otherwise cause.
+  const latest = useRef({ config, runExists });
+  useEffect(() => {
+    latest.current = { config, runExists };
+  });
+  const onConfigChange = useCallback(
+    (next: TrainConfig) => {
+      const { config: previous, runExists: live } = latest.current;
+      setConfig(next);
+      if (live && !sameLive(previous, next) && validateConfig(next).length === 0) commands.setLive(liveSettingsOf(next));
+    },
+    [commands],
+  );
+  const onReset = useCallback(() => onConfigChange({ ...HEATON_DEFAULTS }), [onConfigChange]);
+
+  const onStart = () => {
+    history.clear();
+    commands.start(config);
   };
 
   return (
@@ -32,60 +99,46 @@ export function App() {
       <header className="app-header">
         <h1>Ganvas</h1>
         <p className="tagline">Train a face GAN in your browser. Nothing leaves your machine.</p>
-        <BackendBadge backend={state.backend} rejected={state.rejected} crossOriginIsolated={state.crossOriginIsolated} />
+        <BackendBadge backend={state.backend} rejected={state.rejected} crossOriginIsolated={state.crossOriginIsolated} wasmThreads={state.wasmThreads} />
       </header>
 
-      <main>
-        <section className="panel" aria-labelledby="preview-heading">
-          <h2 id="preview-heading">Untrained generator</h2>
-          <p className="hint">
-            The fixed-seed grid of {config.gridRows * config.gridCols} faces you will watch evolve during training. Before
-            training it is noise.
-          </p>
-          <div className="controls">
-            <label>
-              Architecture
-              <select value={config.architecture} disabled={state.busy} onChange={(e) => setArchitecture(e.target.value as Architecture)}>
-                {ARCHITECTURES.map((name) => (
-                  <option key={name} value={name}>
-                    {ARCHITECTURE_LABELS[name]}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              Resolution
-              <select
-                value={config.resolution}
-                disabled={state.busy}
-                onChange={(e) => setConfig({ ...config, resolution: Number(e.target.value) as Resolution })}
-              >
-                {SUPPORTED_RESOLUTIONS[config.architecture].map((side) => (
-                  <option key={side} value={side}>
-                    {side}×{side} px
-                  </option>
-                ))}
-              </select>
-            </label>
-          </div>
-          {state.error && (
-            <p className="error" role="alert">
-              {state.error}
-            </p>
+      {state.error && (
+        <div className={`banner ${state.error.recoverable ? 'warning' : 'fatal'}`} role="alert">
+          <p>{state.error.message}</p>
+          {state.error.recoverable && (
+            <button type="button" onClick={commands.dismissError}>
+              Dismiss
+            </button>
           )}
-          {state.grid ? (
-            <FaceGrid frame={state.grid} label={`Generator output at step ${state.grid.step} (${state.grid.width}×${state.grid.height} px)`} />
-          ) : (
-            <div className="grid-placeholder" role="status">
-              {state.backend ? 'Rendering the first grid…' : 'Starting the training engine…'}
-            </div>
-          )}
-          {state.busy && state.grid && (
-            <p className="hint" role="status">
-              Rendering…
-            </p>
-          )}
-        </section>
+        </div>
+      )}
+
+      <main className="layout">
+        <div className="column">
+          <DatasetPanel
+            load={state.load}
+            options={options}
+            onCropChange={setCrop}
+            onZip={onZip}
+            onCartoon={onCartoon}
+            onCancel={commands.cancelLoad}
+            disabled={!state.backend || runExists}
+            cache={state.cache}
+            onRefreshCache={commands.listCache}
+            onClearCache={commands.clearCache}
+          />
+          <HyperparameterPanel config={config} onChange={onConfigChange} runExists={runExists} onReset={onReset} />
+        </div>
+        <div className="column wide">
+          <TrainingPanel
+            state={state}
+            config={config}
+            history={history}
+            canStart={hasSet && state.load.status !== 'loading' && validateConfig(config).length === 0 && !runExists}
+            onStart={onStart}
+            commands={commands}
+          />
+        </div>
       </main>
     </div>
   );

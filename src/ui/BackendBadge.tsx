@@ -12,10 +12,12 @@ export function BackendBadge({
   backend,
   rejected,
   crossOriginIsolated,
+  wasmThreads,
 }: {
   backend: BackendName | null;
   rejected: BackendRejection[];
   crossOriginIsolated: boolean;
+  wasmThreads: number | null;
 }) {
   if (!backend) {
     return (
@@ -28,7 +30,7 @@ export function BackendBadge({
     <div className="backend" role="status">
       <span>
         Backend: <strong data-testid="backend-name" data-backend={backend}>{backend}</strong> ({BACKEND_LABELS[backend]}
-        {backend === 'wasm' && (crossOriginIsolated ? ', multi-threaded' : ', single-threaded')})
+        {wasmThreads !== null && `, ${wasmThreads} ${wasmThreads === 1 ? 'thread' : 'threads'}${crossOriginIsolated ? '' : ' (page not cross-origin isolated)'}`})
       </span>
       {rejected.length > 0 && (
         <details>

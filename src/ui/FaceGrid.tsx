@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import type { GridFrame } from './use-trainer.ts';
+import type { GridFrame } from './trainer-state.ts';
 
 /** Draws a grid frame at its native pixel size (scaled by CSS, pixelated, never resampled). */
 export function FaceGrid({ frame, label }: { frame: GridFrame; label: string }) {

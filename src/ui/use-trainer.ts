@@ -1,30 +1,22 @@
 /**
  * The page's one connection to the training worker (the only `new Worker` in the app).
- * It owns the worker's lifetime and turns its messages into React state.
+ * It owns the worker's lifetime, turns its messages into state through reduceTrainer, and
+ * offers one function per command.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { startTransition, useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
 import type { TrainConfig } from '../protocol/config.ts';
-import { assertNever, isBackendName, type BackendName, type BackendRejection, type FromWorker, type ToWorker } from '../protocol/messages.ts';
-
-export interface GridFrame {
-  step: number;
-  width: number;
-  height: number;
-  pixels: Uint8ClampedArray<ArrayBuffer>;
-}
-
-export interface TrainerState {
-  /** null until the worker has initialised tfjs. */
-  backend: BackendName | null;
-  rejected: BackendRejection[];
-  crossOriginIsolated: boolean;
-  grid: GridFrame | null;
-  /** True while the worker is rendering a preview. */
-  busy: boolean;
-  error: string | null;
-}
-
-const INITIAL_STATE: TrainerState = { backend: null, rejected: [], crossOriginIsolated: false, grid: null, busy: true, error: null };
+import type { DatasetOptions, LoadProgress } from '../protocol/dataset.ts';
+import {
+  isBackendName,
+  type BackendName,
+  type FromWorker,
+  type GeneratorArtifacts,
+  type LiveSettings,
+  type RunSummary,
+  type ToWorker,
+} from '../protocol/messages.ts';
+import { rasteriseCartoonFaces } from './cartoon-rasteriser.ts';
+import { INITIAL_TRAINER_STATE, reduceTrainer, type GridFrame, type PageAction, type TrainerState } from './trainer-state.ts';
 
 /** `?backend=wasm` (or webgpu, webgl, cpu) forces a backend; anything else means automatic. */
 function preferredBackendFromUrl(): BackendName | null {
@@ -32,36 +24,70 @@ function preferredBackendFromUrl(): BackendName | null {
   return requested && isBackendName(requested) ? requested : null;
 }
 
-export function useTrainer(): { state: TrainerState; requestPreview: (config: TrainConfig) => void } {
-  const [state, setState] = useState<TrainerState>(INITIAL_STATE);
+export interface TrainerCommands {
+  requestPreview(config: TrainConfig): void;
+  loadZip(file: File, options: DatasetOptions): void;
+  loadCartoonFaces(options: DatasetOptions, count: number, seed: number): void;
+  cancelLoad(): void;
+  start(config: TrainConfig): void;
+  pause(): void;
+  resume(): void;
+  step(): void;
+  stop(): void;
+  setLive(live: LiveSettings): void;
+  exportGenerator(): Promise<{ artifacts: GeneratorArtifacts; summary: RunSummary }>;
+  listCache(): void;
+  clearCache(): void;
+  dismissError(): void;
+}
+
+export interface TrainerHooks {
+  /** Every training grid, for the history (the reducer keeps only the latest). */
+  onTrainingGrid?(frame: GridFrame): void;
+}
+
+export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; commands: TrainerCommands } {
+  const [state, dispatch] = useReducer(
+    (current: TrainerState, action: FromWorker | PageAction) => reduceTrainer(current, action, performance.now()),
+    INITIAL_TRAINER_STATE,
+  );
   const workerRef = useRef<Worker | null>(null);
+  const hooksRef = useRef(hooks);
+  const pendingExport = useRef<{ resolve: (value: { artifacts: GeneratorArtifacts; summary: RunSummary }) => void } | null>(null);
+  const cartoonAbort = useRef<AbortController | null>(null);
+
+  useEffect(() => {
+    hooksRef.current = hooks;
+  });
 
   useEffect(() => {
     const worker = new Worker(new URL('../worker/training.worker.ts', import.meta.url), { type: 'module', name: 'ganvas-trainer' });
     workerRef.current = worker;
     worker.onmessage = (event: MessageEvent<FromWorker>) => {
       const message = event.data;
-      switch (message.type) {
-        case 'ready':
-          setState((s) => ({ ...s, backend: message.backend, rejected: message.rejected, crossOriginIsolated: message.crossOriginIsolated }));
-          return;
-        case 'grid':
-          setState((s) => ({
-            ...s,
-            busy: false,
-            error: null,
-            grid: { step: message.step, width: message.width, height: message.height, pixels: new Uint8ClampedArray(message.pixels) },
-          }));
-          return;
-        case 'error':
-          setState((s) => ({ ...s, busy: false, error: message.message }));
-          return;
-        default:
-          assertNever(message);
+      if (message.type === 'grid' && message.kind === 'training') {
+        hooksRef.current.onTrainingGrid?.({
+          step: message.step,
+          width: message.image.width,
+          height: message.image.height,
+          // A copy: the reducer keeps its own view of the same pixels.
+          pixels: new Uint8ClampedArray(message.image.pixels.slice(0)),
+        });
       }
+      if (message.type === 'generator') {
+        pendingExport.current?.resolve({ artifacts: message.artifacts, summary: message.summary });
+        pendingExport.current = null;
+      }
+      // Charts and grids update several times a second: render them as transitions, which
+      // React splits into small slices, so clicks and typing stay responsive while training.
+      if (message.type === 'metrics' || message.type === 'grid') startTransition(() => dispatch(message));
+      else dispatch(message);
     };
     worker.onerror = (event) => {
-      setState((s) => ({ ...s, busy: false, error: `The training worker failed: ${event.message || 'unknown error'}. Reload the page to start it again.` }));
+      dispatch({
+        type: 'page/worker-crashed',
+        message: `The training engine stopped unexpectedly (${event.message || 'unknown error'}). Download what you need, then reload the page.`,
+      });
     };
     const init: ToWorker = { type: 'init', preferred: preferredBackendFromUrl() };
     worker.postMessage(init);
@@ -71,11 +97,79 @@ export function useTrainer(): { state: TrainerState; requestPreview: (config: Tr
     };
   }, []);
 
-  const requestPreview = useCallback((config: TrainConfig) => {
-    const message: ToWorker = { type: 'preview', config };
-    setState((s) => ({ ...s, busy: true }));
-    workerRef.current?.postMessage(message);
+  const send = useCallback((message: ToWorker, transfer: Transferable[] = []) => {
+    workerRef.current?.postMessage(message, transfer);
   }, []);
 
-  return { state, requestPreview };
+  const commands = useMemo<TrainerCommands>(
+    () => ({
+      requestPreview(config) {
+        dispatch({ type: 'page/preview-requested' });
+        send({ type: 'preview', config });
+      },
+      loadZip(file, options) {
+        dispatch({ type: 'page/load-started', source: file.name });
+        send({ type: 'load-zip', file, options });
+      },
+      loadCartoonFaces(options, count, seed) {
+        cartoonAbort.current?.abort();
+        const controller = new AbortController();
+        cartoonAbort.current = controller;
+        const started = performance.now();
+        dispatch({ type: 'page/load-started', source: 'Cartoon faces' });
+        const onProgress = (done: number, total: number) => {
+          const seconds = (performance.now() - started) / 1000;
+          const imagesPerSecond = done / Math.max(seconds, 1e-3);
+          const progress: LoadProgress = {
+            phase: 'rendering',
+            done,
+            total,
+            bytesRead: 0,
+            bytesTotal: 0,
+            imagesPerSecond,
+            etaSeconds: done > 0 ? (total - done) / imagesPerSecond : null,
+          };
+          dispatch({ type: 'load-progress', progress });
+        };
+        rasteriseCartoonFaces({ count, side: options.side, channels: options.channels, seed, onProgress, signal: controller.signal })
+          .then((set) => {
+            const pixels = set.pixels.buffer as ArrayBuffer;
+            send({ type: 'load-pixels', name: 'Cartoon faces', pixels, options }, [pixels]);
+          })
+          .catch((error: unknown) => {
+            const cancelled = controller.signal.aborted;
+            dispatch({
+              type: 'load-failed',
+              cancelled,
+              message: cancelled ? 'Loading was cancelled.' : `Could not draw the cartoon faces: ${error instanceof Error ? error.message : String(error)}`,
+            });
+          });
+      },
+      cancelLoad() {
+        cartoonAbort.current?.abort();
+        send({ type: 'cancel-load' });
+      },
+      start(config) {
+        dispatch({ type: 'page/run-requested' });
+        send({ type: 'start', config });
+      },
+      pause: () => send({ type: 'pause' }),
+      resume: () => send({ type: 'resume' }),
+      step: () => send({ type: 'step' }),
+      stop: () => send({ type: 'stop' }),
+      setLive: (live) => send({ type: 'set-live', live }),
+      exportGenerator() {
+        return new Promise((resolve) => {
+          pendingExport.current = { resolve };
+          send({ type: 'export-generator' });
+        });
+      },
+      listCache: () => send({ type: 'list-cache' }),
+      clearCache: () => send({ type: 'clear-cache' }),
+      dismissError: () => dispatch({ type: 'page/dismiss-error' }),
+    }),
+    [send],
+  );
+
+  return { state, commands };
 }

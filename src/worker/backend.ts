@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -77,9 +77,38 @@ async function hardwareProblem(backend: BackendName): Promise<string | null> {
   }
 }
 
+/**
+ * Initialises wasm with wasmThreadsFor(cores) threads. tfjs-backend-wasm 4.22 also caps its
+ * thread pool at hardwareConcurrency / 2 (read once, as the module starts, assuming two
+ * hyperthreads per core), which would leave an 8-core machine 4 threads; so the worker reports
+ * twice its cores while the backend starts, then reverts.
+ */
+async function initialiseWasm(): Promise<boolean> {
+  const navigator = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  const cores = navigator?.hardwareConcurrency ?? 1;
+  setThreadsCount(wasmThreadsFor(cores));
+  if (navigator) Object.defineProperty(navigator, 'hardwareConcurrency', { configurable: true, get: () => cores * 2 });
+  try {
+    return await tf.setBackend('wasm');
+  } finally {
+    if (navigator) Reflect.deleteProperty(navigator, 'hardwareConcurrency');
+  }
+}
+
 export interface BackendChoice {
   backend: BackendName;
   rejected: BackendRejection[];
+  /** Threads of the wasm backend (1 without cross-origin isolation), null for other backends. */
+  wasmThreads: number | null;
+}
+
+/**
+ * wasm threads to use: all cores but one, so the page keeps a core for drawing charts and
+ * grids (on a 2-core machine two training threads made the page stutter with 100–300 ms
+ * tasks). Only takes effect before the wasm backend first initialises.
+ */
+export function wasmThreadsFor(cores: number): number {
+  return Math.max(1, Math.floor(cores) - 1);
 }
 
 /**
@@ -99,12 +128,13 @@ export async function initialiseBackend(preferred: BackendName | null): Promise<
           continue;
         }
       }
-      if (!(await tf.setBackend(backend))) {
+      const initialised = backend === 'wasm' ? await initialiseWasm() : await tf.setBackend(backend);
+      if (!initialised) {
         rejected.push({ backend, reason: 'failed to initialise' });
         continue;
       }
       await tf.ready();
-      return { backend, rejected };
+      return { backend, rejected, wasmThreads: backend === 'wasm' ? getThreadsCount() : null };
     } catch (error) {
       rejected.push({ backend, reason: error instanceof Error ? error.message : String(error) });
     }

@@ -7,8 +7,6 @@ import { createTrainer } from './trainer.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const handle = createTrainer((message, transfer = []) => scope.postMessage(message, transfer));
-// Messages are handled one at a time, in order, so a slow one (a preview) cannot interleave.
-let queue = Promise.resolve();
-scope.onmessage = (event: MessageEvent<ToWorker>) => {
-  queue = queue.then(() => handle(event.data));
-};
+// Each message is handled as it arrives, so pause, stop and cancel act between two steps
+// rather than after the whole run; createTrainer keeps its own state consistent.
+scope.onmessage = (event: MessageEvent<ToWorker>) => void handle(event.data);

@@ -28,6 +28,11 @@
  * replaces it; it matters for any cpu-backend training with UpSampling2D and
  * for using cpu as the reference in tests.
  *
+ * `Tile` is replaced too: the built-in one computes every output element's
+ * source index in a scalar loop, and tfjs's batch-norm gradient tiles the
+ * per-channel 1/sqrt(variance) to the whole activation, which made Tile ~20%
+ * of a 64 px Heaton step (profiled in Chromium, bench/browser.ts --profile).
+ *
  * Only NHWC and dilation 1 are supported (tfjs itself only calls these
  * backprop kernels with dilation 1; NCHW throws, like the wasm `Conv2D`).
  */
@@ -43,6 +48,7 @@ import {
   ResizeNearestNeighborGrad,
   Reverse,
   Slice,
+  Tile,
   Transpose,
   unregisterKernel,
 } from '@tensorflow/tfjs';
@@ -56,6 +62,7 @@ import type {
   NamedTensorInfoMap,
   ResizeNearestNeighborGradAttrs,
   TensorInfo,
+  TileAttrs,
 } from '@tensorflow/tfjs';
 
 const BACKEND = 'wasm';
@@ -420,9 +427,82 @@ function resizeNearestNeighborGrad(args: KernelArgs): TensorInfo {
   return { dataId: backend.write(dx, shape, 'float32'), shape, dtype: 'float32' };
 }
 
+/** The parts of tfjs-backend-wasm's BackendWasm that give direct access to tensors on the heap. */
+interface HeapBackend extends KernelBackend {
+  makeOutput(shape: number[], dtype: TensorInfo['dtype']): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): backend_util.TypedArray;
+}
+
+/** Below this many elements per copied block, a plain loop beats subarray + set. */
+const SMALL_BLOCK = 64;
+
+/**
+ * Tile by block copies on the wasm heap. Dimensions are expanded from the innermost out:
+ * after expanding dimension i, the data has shape [in_0 … in_(i−1), out_i … out_(r−1)], so
+ * each pass repeats contiguous blocks, with `copyWithin` doubling (memory-bound, no index
+ * arithmetic per element). Intermediates are JS arrays no larger than the output; the last
+ * pass writes the output. Exactly tfjs's semantics (pure data movement, every dtype but string).
+ */
+function tile(args: KernelArgs): TensorInfo | TensorInfo[] {
+  const backend = args.backend as HeapBackend;
+  const x = args.inputs['x'] as TensorInfo;
+  const { reps } = args.attrs as unknown as TileAttrs;
+  if (x.dtype === 'string' || reps.length !== x.shape.length) {
+    if (!builtInTile) throw new Error('wasm-kernels: no built-in Tile to fall back on');
+    return builtInTile(args);
+  }
+  const inShape = x.shape;
+  const outShape = inShape.map((d, i) => d * (reps[i] ?? 1));
+  const out = backend.makeOutput(outShape, x.dtype);
+  if (outShape.some((d) => d === 0)) return out;
+  // Views after makeOutput: allocating may grow (and so move) the wasm memory.
+  const source = backend.typedArrayFromHeap(x);
+  const target = backend.typedArrayFromHeap(out);
+  const axes = reps.map((r, i) => (r > 1 ? i : -1)).filter((i) => i >= 0).reverse();
+  if (axes.length === 0) {
+    target.set(source);
+    return out;
+  }
+  const shape = [...inShape];
+  let current = source;
+  axes.forEach((axis, pass) => {
+    const r = reps[axis] ?? 1;
+    const inner = shape.slice(axis).reduce((a, b) => a * b, 1);
+    const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+    const next = pass === axes.length - 1 ? target : makeLike(current, outer * inner * r);
+    for (let o = 0; o < outer; o++) {
+      const from = o * inner;
+      const base = from * r;
+      if (inner < SMALL_BLOCK) {
+        for (let k = 0; k < r; k++) for (let j = 0; j < inner; j++) next[base + k * inner + j] = current[from + j] as number;
+        continue;
+      }
+      next.set(current.subarray(from, from + inner), base);
+      const total = inner * r;
+      for (let filled = inner; filled < total; filled *= 2) {
+        next.copyWithin(base + filled, base, base + Math.min(filled, total - filled));
+      }
+    }
+    shape[axis] = (shape[axis] ?? 1) * r;
+    current = next;
+  });
+  return out;
+}
+
+/** A zeroed typed array of the same kind as `like`, of `length` elements. */
+function makeLike(like: backend_util.TypedArray, length: number): backend_util.TypedArray {
+  if (like instanceof Int32Array) return new Int32Array(length);
+  if (like instanceof Uint8Array) return new Uint8Array(length);
+  return new Float32Array(length);
+}
+
+/** The wasm backend's own Tile, kept for string tensors. */
+let builtInTile: KernelFunc | null = null;
+
 const kernelConfigs: KernelConfig[] = [
   { kernelName: Conv2DBackpropFilter, backendName: BACKEND, kernelFunc: conv2DBackpropFilter as KernelFunc },
   { kernelName: Conv2DBackpropInput, backendName: BACKEND, kernelFunc: conv2DBackpropInput as KernelFunc },
+  { kernelName: Tile, backendName: BACKEND, kernelFunc: tile as KernelFunc },
 ];
 
 let registered = false;
@@ -430,7 +510,8 @@ let registered = false;
 /**
  * Registers fast `Conv2DBackpropFilter` and `Conv2DBackpropInput` kernels for
  * the 'wasm' backend, replacing the missing / naive built-in ones, so conv
- * nets (Conv2D, Conv2DTranspose) can be trained on wasm.
+ * nets (Conv2D, Conv2DTranspose) can be trained on wasm; and a block-copy
+ * `Tile` (the built-in one dominated batch-norm gradients).
  *
  * Idempotent. Safe to call before or after `tf.setBackend('wasm')`, but must
  * run after `@tensorflow/tfjs-backend-wasm` has been imported (its import
@@ -438,6 +519,7 @@ let registered = false;
  */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
+  builtInTile = (getKernel(Tile, BACKEND) as KernelConfig | undefined)?.kernelFunc ?? null;
   for (const config of kernelConfigs) {
     // Drop the built-in kernel first: re-registering warns "already registered".
     if (getKernel(config.kernelName, BACKEND) as KernelConfig | undefined) {

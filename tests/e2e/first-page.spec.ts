@@ -17,7 +17,7 @@ test.describe('first page', () => {
     testInfo.annotations.push({ type: 'backend', description: backendName ?? '' });
 
     // Heaton's 4×7 grid of 64 px tiles with 16 px margins: 576 × 336.
-    const canvas = page.getByRole('img', { name: /Generator output at step 0/ });
+    const canvas = page.getByRole('img', { name: /Untrained generator, step 0/ });
     await expect(canvas).toBeVisible({ timeout: 120_000 });
     const size = await canvas.evaluate((element) => {
       const c = element as HTMLCanvasElement;
@@ -49,7 +49,7 @@ test.describe('first page', () => {
   test('switching architecture re-renders the grid for the new model', async ({ page }) => {
     await page.goto('/?backend=wasm');
     await expect(page.getByRole('img', { name: /step 0/ })).toBeVisible({ timeout: 120_000 });
-    await page.getByLabel('Resolution').selectOption('32');
+    await page.getByLabel('Image size', { exact: true }).selectOption('32');
     await expect(page.getByRole('img', { name: /\(352×208 px\)/ })).toBeVisible({ timeout: 120_000 });
   });
 });

@@ -21,7 +21,7 @@ describe('createTrainer', () => {
   test('init honours a forced backend and reports it', async () => {
     const { posted, handle } = harness();
     await handle({ type: 'init', preferred: 'cpu' });
-    expect(posted).toEqual([{ type: 'ready', backend: 'cpu', rejected: [], crossOriginIsolated: false }]);
+    expect(posted).toEqual([{ type: 'ready', backend: 'cpu', rejected: [], crossOriginIsolated: false, wasmThreads: null }]);
     expect(tf.getBackend()).toBe('cpu');
   });
 
@@ -33,11 +33,11 @@ describe('createTrainer', () => {
     const grid = posted[1];
     if (grid?.type !== 'grid') throw new Error(`expected a grid, got ${JSON.stringify(grid)}`);
     const { width, height } = gridSize(TINY);
-    expect([grid.step, grid.width, grid.height]).toEqual([0, width, height]);
-    expect(grid.pixels.byteLength).toBe(width * height * 4);
-    expect(transfers[1]).toEqual([grid.pixels]);
+    expect([grid.kind, grid.step, grid.image.width, grid.image.height]).toEqual(['untrained', 0, width, height]);
+    expect(grid.image.pixels.byteLength).toBe(width * height * 4);
+    expect(transfers[1]).toEqual([grid.image.pixels]);
     // Tiles are not blank: an untrained generator still draws varied pixels inside tile (0, 0).
-    const pixels = new Uint8Array(grid.pixels);
+    const pixels = new Uint8Array(grid.image.pixels);
     const tileRow = Array.from({ length: 16 }, (_, x) => pixels[((16 + 8) * width + 16 + x) * 4] ?? 0);
     expect(new Set(tileRow).size).toBeGreaterThan(1);
     expect(tf.memory().numTensors).toBe(before);

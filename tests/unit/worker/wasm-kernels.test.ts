@@ -369,3 +369,29 @@ describe('memory', () => {
     tf.dispose([x, w, w3]);
   });
 });
+
+describe('Tile on wasm', () => {
+  it.each([
+    { shape: [1, 1, 1, 5], reps: [3, 4, 6, 1], dtype: 'float32' },
+    { shape: [1, 1, 1, 70], reps: [2, 3, 5, 1], dtype: 'float32' },
+    { shape: [2, 3, 1, 4], reps: [2, 1, 3, 2], dtype: 'float32' },
+    { shape: [3, 1], reps: [1, 100], dtype: 'int32' },
+    { shape: [2, 2], reps: [1, 1], dtype: 'bool' },
+    { shape: [4, 65], reps: [3, 2], dtype: 'int32' },
+    { shape: [2, 0], reps: [2, 3], dtype: 'float32' },
+  ] as const)('$shape × $reps ($dtype) matches cpu exactly', async ({ shape, reps, dtype }) => {
+    const values = Array.from(randomArray(size(shape), 7), (v) => (dtype === 'float32' ? v : dtype === 'int32' ? Math.round(v * 100) : v > 0 ? 1 : 0));
+    const run = async (backend: Backend) => {
+      await tf.setBackend(backend);
+      const x = tf.tensor(values, [...shape], dtype);
+      const y = tf.tile(x, [...reps]);
+      const result = { shape: y.shape, data: Array.from(await y.data()) };
+      tf.dispose([x, y]);
+      return result;
+    };
+    const cpu = await run('cpu');
+    const wasm = await run('wasm');
+    expect(wasm.shape).toEqual(cpu.shape);
+    expect(wasm.data).toEqual(cpu.data);
+  });
+});

@@ -1,0 +1,672 @@
+/**
+ * A zip of photos → the uint8 training set and the report the user reads, in the worker.
+ *
+ * Steps: open the zip (central directory only) → hash it and ask the cache → classify entries
+ * from the directory → read entries one by one (cheap: a slice and maybe an inflate) while up
+ * to `concurrency` decodes run in parallel (the decoder is usually a pool of workers) → write
+ * each S×S×C result straight into one pre-sized store → compact and trim → cache.
+ *
+ * Memory: the store is allocated once, sized for every image entry (count · S · S · C bytes,
+ * an upper bound known from the directory), so the load never holds two copies of a growing
+ * set, and a set too big for memory fails in the first second, not after minutes of decoding.
+ * Results land in their entry's slot (decodes finish out of order); failed slots are squeezed
+ * out at the end in place (copyWithin). The unused tail is then released with
+ * ArrayBuffer.prototype.transfer where the browser has it (a realloc, no second copy), kept as
+ * a view when it is small, and copied away otherwise. Peak ≈ the result + the failed slots +
+ * `concurrency` entries' bytes in flight.
+ *
+ * Every per-entry problem (not an image, corrupt, zip bomb, undecodable…) is a counted skip;
+ * only problems with the whole file throw, as an IngestError whose message is for the user.
+ */
+import { centralDirectoryHash, openZip, readEntry, ZipError, type ZipArchive, type ZipEntry } from './zip-reader.ts';
+import { classifyEntry, DEFAULT_INGEST_LIMITS, type IngestLimits } from './entries.ts';
+import { datasetCacheKey, type CachedDataset, type DatasetCache, type JsonValue, type PutResult } from './cache.ts';
+import type { DecodeOptions, DecodeResult } from './decode.ts';
+import { MAX_IMAGE_PIXELS } from './image-header.ts';
+import { createImageSet, type ImageSet } from './dataset.ts';
+import { composeGrid, type GridImage } from '../gan/grid.ts';
+import { createRandom, randomInt } from '../gan/random.ts';
+import type { GridLayout } from '../protocol/config.ts';
+import type { CacheOutcome, CropMode, DatasetOptions, DatasetReport, IngestSkipReason, LoadProgress, SkippedGroup } from '../protocol/dataset.ts';
+
+/** Why a whole load failed. 'cancelled' is the user's own abort, not a failure to show. */
+export type IngestErrorCode =
+  | 'not-a-zip'
+  | 'truncated'
+  | 'corrupt'
+  | 'unsupported'
+  | 'unreadable'
+  | 'empty'
+  | 'no-images'
+  | 'out-of-memory'
+  | 'decoder-failed'
+  | 'invalid-options'
+  | 'cancelled';
+
+/**
+ * A load that produced no set. `message` is written for the user. A cancelled load is named
+ * 'AbortError', as fetch and streams name theirs, so generic abort handling recognises it.
+ */
+export class IngestError extends Error {
+  override readonly name: 'IngestError' | 'AbortError';
+  readonly code: IngestErrorCode;
+
+  constructor(code: IngestErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = code === 'cancelled' ? 'AbortError' : 'IngestError';
+  }
+}
+
+/** Decodes one image file; the contract of decodeToPixels (never throws for bad input). */
+export type DecodeFunction = (bytes: Uint8Array, options: DecodeOptions) => Promise<DecodeResult>;
+
+/** What ingestZip needs from its surroundings (all injected, so Node tests run it for real). */
+export interface IngestDeps {
+  /**
+   * The decoder, usually a pool of workers. It may take ownership of (transfer) `bytes`.
+   * A rejection means the decoder itself broke (not the image) and fails the load.
+   */
+  decode: DecodeFunction;
+  /** null where IndexedDB is unavailable: the load works, nothing is cached. */
+  cache: DatasetCache | null;
+  /** Throttled to one call per `progressIntervalMs`, plus phase changes and a final event. */
+  onProgress: (progress: LoadProgress) => void;
+  signal: AbortSignal;
+  limits?: IngestLimits;
+  /** Most decodes in flight at once; default DEFAULT_DECODE_CONCURRENCY. */
+  concurrency?: number;
+  /** Milliseconds, monotonic; default performance.now (tests pass a fake clock). */
+  now?: () => number;
+  /** Least time between two throttled progress events; default 100 ms (10 per second). */
+  progressIntervalMs?: number;
+}
+
+/** The set and its report. */
+export interface IngestResult {
+  set: ImageSet;
+  report: DatasetReport;
+}
+
+/**
+ * Decodes kept in flight: twice a 2-worker pool, so each worker has its next image queued
+ * when it finishes one (no idle gap for a postMessage round trip), while at most 4 entries'
+ * compressed bytes wait in memory.
+ */
+export const DEFAULT_DECODE_CONCURRENCY = 4;
+
+/** Entry names kept per skip reason: enough to find the bad files, bounded for huge zips. */
+export const MAX_SKIPPED_NAMES = 200;
+
+/** A name longer than this is cut (zip names can be 64 KB; the report is posted to the page). */
+const MAX_NAME_LENGTH = 256;
+
+const DEFAULT_PROGRESS_INTERVAL_MS = 100;
+
+/** Every skip reason, in the order ties are listed in the report. */
+export const INGEST_SKIP_REASONS: readonly IngestSkipReason[] = [
+  'not-image',
+  'corrupt',
+  'unsupported',
+  'too-large',
+  'zip-bomb',
+  'encrypted',
+  'unsupported-compression',
+  'empty',
+  'hidden',
+  'directory',
+];
+
+/** Labels read after a count ("3 not images"), singular and plural. */
+const SKIP_LABELS: Readonly<Record<IngestSkipReason, readonly [one: string, many: string]>> = {
+  directory: ['folder', 'folders'],
+  hidden: ['hidden or system file', 'hidden or system files'],
+  'not-image': ['not an image', 'not images'],
+  empty: ['empty file', 'empty files'],
+  encrypted: ['password-protected', 'password-protected'],
+  'unsupported-compression': ['with an unsupported compression method', 'with an unsupported compression method'],
+  'too-large': ['too large', 'too large'],
+  'zip-bomb': ['possible zip bomb', 'possible zip bombs'],
+  corrupt: ['corrupt', 'corrupt'],
+  unsupported: ['in an unsupported format', 'in unsupported formats'],
+};
+
+/** The label of `count` skipped entries for `reason`, as describeReport prints it after the count. */
+export function skipLabel(reason: IngestSkipReason, count: number): string {
+  const [one, many] = SKIP_LABELS[reason];
+  return count === 1 ? one : many;
+}
+
+/**
+ * Loads a zip of images as a training set of `options.side`² × `options.channels` bytes per
+ * image, in zip order, from the cache when this exact file and shape were loaded before.
+ * @throws IngestError for whole-file problems (not a zip, truncated, empty, no usable image,
+ *   too big for memory, decoder broken) and with code 'cancelled' when `deps.signal` fires;
+ *   nothing is cached then.
+ */
+export async function ingestZip(file: File, options: DatasetOptions, deps: IngestDeps): Promise<IngestResult> {
+  const { signal, cache } = deps;
+  const now = deps.now ?? (() => performance.now());
+  const limits = deps.limits ?? DEFAULT_INGEST_LIMITS;
+  const concurrency = Math.max(1, Math.floor(deps.concurrency ?? DEFAULT_DECODE_CONCURRENCY));
+  const started = now();
+  const progress = createProgressReporter(deps.onProgress, now, deps.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS);
+  checkOptions(options);
+  throwIfCancelled(signal);
+
+  progress.report({ phase: 'reading', done: 0, total: 0, bytesRead: 0, bytesTotal: file.size });
+  const archive = await openArchive(file, signal);
+  if (archive.entries.length === 0) {
+    throw new IngestError('empty', `${file.name} is an empty zip archive: it contains no files. Choose a .zip of images.`);
+  }
+  const key = datasetCacheKey({
+    name: file.name,
+    size: file.size,
+    lastModified: file.lastModified,
+    directoryHash: await wholeFile(() => centralDirectoryHash(archive), signal),
+    side: options.side,
+    channels: options.channels,
+    crop: options.crop,
+  });
+  throwIfCancelled(signal);
+
+  const hit = await lookUp(cache, key, options);
+  throwIfCancelled(signal);
+  if (hit) {
+    const report: DatasetReport = { ...hit.report, name: file.name, cache: { status: 'hit' }, seconds: (now() - started) / 1000 };
+    progress.report({ phase: 'reading', done: hit.set.count, total: hit.set.count, bytesRead: file.size, bytesTotal: file.size }, true);
+    return { set: hit.set, report };
+  }
+
+  // Classify from the directory alone: no entry data is read for skipped entries.
+  const skips = createSkipTally();
+  const images: ZipEntry[] = [];
+  for (const entry of archive.entries) {
+    const verdict = classifyEntry(entry, limits);
+    if (verdict.kind === 'image') images.push(entry);
+    else skips.add(verdict.reason, entry.name);
+  }
+  if (images.length === 0) throw noUsableImages(file.name, skips.groups());
+
+  const imageLength = options.side * options.side * options.channels;
+  const store = allocateStore(images.length, imageLength, options);
+  // 1 where slot i (the i-th image entry) decoded; slots fill out of order.
+  const decodedSlots = new Uint8Array(images.length);
+  const decodeOptions: DecodeOptions = { side: options.side, channels: options.channels, crop: options.crop, maxPixels: MAX_IMAGE_PIXELS };
+  const bytesTotal = images.reduce((sum, entry) => sum + entry.compressedSize, 0);
+  let bytesRead = 0;
+  let done = 0;
+  let decoded = 0;
+  let decoderFailure: unknown = null;
+  const tick = (force = false): void => progress.report({ phase: 'decoding', done, total: images.length, bytesRead, bytesTotal }, force);
+
+  const settle = (slot: number, entry: ZipEntry, result: DecodeResult): void => {
+    if (signal.aborted) return; // the load is over; the store is garbage
+    if (!result.ok) {
+      skips.add(result.reason, entry.name);
+    } else if (result.pixels.length !== imageLength) {
+      decoderFailure ??= new Error(`the decoder returned ${result.pixels.length} bytes for ${entry.name}, expected ${imageLength}`);
+    } else {
+      store.set(result.pixels, slot * imageLength);
+      decodedSlots[slot] = 1;
+      decoded++;
+    }
+    done++;
+    tick();
+  };
+
+  const cancelled = whenCancelled(signal);
+  try {
+    tick(true);
+    const inFlight = new Set<Promise<void>>();
+    for (const [slot, entry] of images.entries()) {
+      while (inFlight.size >= concurrency) await Promise.race([...inFlight, cancelled.promise]);
+      throwIfCancelled(signal);
+      if (decoderFailure !== null) break;
+      const bytes = await readImageEntry(archive, entry, limits, signal, skips);
+      bytesRead += entry.compressedSize;
+      if (bytes === null) {
+        done++;
+        tick();
+        continue;
+      }
+      const task: Promise<void> = deps
+        .decode(bytes, decodeOptions)
+        .then(
+          (result) => settle(slot, entry, result),
+          (error: unknown) => {
+            decoderFailure ??= error;
+          },
+        )
+        .finally(() => inFlight.delete(task));
+      inFlight.add(task);
+    }
+    await Promise.race([Promise.all(inFlight), cancelled.promise]);
+  } finally {
+    cancelled.dispose();
+  }
+  throwIfCancelled(signal);
+  if (decoderFailure !== null) {
+    throw new IngestError('decoder-failed', `The image decoder stopped working (${describeError(decoderFailure)}). Reload the page and try again.`, {
+      cause: decoderFailure,
+    });
+  }
+  tick(true);
+  if (decoded === 0) throw noUsableImages(file.name, skips.groups());
+
+  const set = createImageSet(shrink(compact(store, decodedSlots, imageLength), decoded * imageLength), options.side, options.channels);
+  const report: DatasetReport = {
+    source: 'zip',
+    name: file.name,
+    count: set.count,
+    side: options.side,
+    channels: options.channels,
+    crop: options.crop,
+    skipped: skips.groups(),
+    cache: { status: 'stored' },
+    seconds: 0,
+  };
+
+  progress.report({ phase: 'caching', done: 0, total: 1, bytesRead, bytesTotal }, true);
+  report.cache = await writeToCache(cache, key, set, report);
+  if (signal.aborted) {
+    // The user cancelled while the set was being written: honour it, and leave no trace.
+    if (report.cache.status === 'stored') await cache?.delete(key).catch(() => undefined);
+    throwIfCancelled(signal);
+  }
+  progress.report({ phase: 'caching', done: 1, total: 1, bytesRead, bytesTotal }, true);
+  report.seconds = (now() - started) / 1000;
+  return { set, report };
+}
+
+/**
+ * Wraps pixels rendered in the page (the built-in cartoon faces) as a set with its report.
+ * Not cached: the set is cheap to render again, and would only crowd out users' zips.
+ * @throws IngestError 'invalid-options' when the bytes are not whole images of that shape.
+ */
+export function ingestPixels(pixels: Uint8Array, options: DatasetOptions, name: string): IngestResult {
+  checkOptions(options);
+  const imageLength = options.side * options.side * options.channels;
+  if (pixels.length === 0 || pixels.length % imageLength !== 0) {
+    throw new IngestError('invalid-options', `${name}: ${pixels.length} bytes are not whole ${options.side}×${options.side}×${options.channels} images.`);
+  }
+  const set = createImageSet(pixels, options.side, options.channels);
+  return {
+    set,
+    report: {
+      source: 'cartoon',
+      name,
+      count: set.count,
+      side: options.side,
+      channels: options.channels,
+      crop: options.crop,
+      skipped: [],
+      cache: { status: 'skipped', message: 'built-in set (regenerated on demand)' },
+      seconds: 0,
+    },
+  };
+}
+
+/** Grid geometry of sampleGrid apart from the tile side, which is the set's. */
+export type SampleGridLayout = Omit<GridLayout, 'resolution'>;
+
+/** Heaton's preview layout: 4 rows × 7 columns, 16 px white margins. */
+export const HEATON_SAMPLE_LAYOUT: Readonly<SampleGridLayout> = Object.freeze({ gridRows: 4, gridCols: 7, gridMargin: 16 });
+
+/**
+ * A grid of `count` distinct images drawn at random from the set (seeded), in the same layout
+ * as the generator's preview, so the user sees what the GAN is asked to imitate. With fewer
+ * images than tiles, every image is shown once and the remaining tiles stay white.
+ * @returns RGBA bytes (see composeGrid).
+ */
+export function sampleGrid(set: ImageSet, count = 28, seed = 0, layout: SampleGridLayout = HEATON_SAMPLE_LAYOUT): GridImage {
+  const shown = Math.max(0, Math.min(Math.floor(count), layout.gridRows * layout.gridCols, set.count));
+  const random = createRandom(seed);
+  // Rejection sampling: `shown` ≤ 256 draws from up to millions, so collisions are rare; when
+  // the set is small the loop still ends (every index is eventually drawn).
+  const chosen = new Set<number>();
+  while (chosen.size < shown) chosen.add(randomInt(random, set.count));
+  const imageLength = set.side * set.side * set.channels;
+  const tiles = new Uint8Array(shown * imageLength);
+  [...chosen].forEach((index, tile) => tiles.set(set.pixels.subarray(index * imageLength, (index + 1) * imageLength), tile * imageLength));
+  return composeGrid(tiles, shown, set.channels, { ...layout, resolution: set.side });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Whole-file steps
+
+function checkOptions(options: DatasetOptions): void {
+  if (!Number.isInteger(options.side) || options.side < 1 || options.side > 4096) {
+    throw new IngestError('invalid-options', `Image size must be a whole number of pixels from 1 to 4096, got ${String(options.side)}.`);
+  }
+}
+
+/** openZip with its whole-file errors turned into the user's words. */
+async function openArchive(file: File, signal: AbortSignal): Promise<ZipArchive> {
+  try {
+    return await openZip(file);
+  } catch (error) {
+    throwIfCancelled(signal);
+    if (!(error instanceof ZipError)) throw error;
+    switch (error.code) {
+      case 'not-a-zip':
+        throw new IngestError('not-a-zip', 'This file is not a zip archive. Choose a .zip of images.', { cause: error });
+      case 'truncated':
+        throw new IngestError(
+          'truncated',
+          `${file.name} is incomplete: the end of the zip is missing (an interrupted download or copy?). Download or create it again.`,
+          { cause: error },
+        );
+      case 'corrupt':
+      case 'unsupported':
+      case 'unreadable':
+        throw new IngestError(error.code, error.message, { cause: error });
+      default:
+        throw new IngestError('corrupt', error.message, { cause: error });
+    }
+  }
+}
+
+/** A whole-file read after opening (the directory hash): only 'unreadable' can really happen. */
+async function wholeFile<T>(read: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throwIfCancelled(signal);
+    if (error instanceof ZipError) throw new IngestError(error.code === 'unreadable' ? 'unreadable' : 'corrupt', error.message, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * One entry's bytes, or null when it is skipped (the reason is tallied). Only a file that can
+ * no longer be read at all, or a cancel, ends the whole load.
+ */
+async function readImageEntry(archive: ZipArchive, entry: ZipEntry, limits: IngestLimits, signal: AbortSignal, skips: SkipTally): Promise<Uint8Array | null> {
+  try {
+    return await readEntry(archive, entry, { maxBytes: limits.maxEntryBytes, signal });
+  } catch (error) {
+    throwIfCancelled(signal);
+    if (!(error instanceof ZipError)) throw error;
+    switch (error.code) {
+      case 'aborted':
+        throw cancelledError(error);
+      case 'unreadable':
+        throw new IngestError('unreadable', error.message, { cause: error });
+      case 'encrypted':
+        skips.add('encrypted', entry.name);
+        return null;
+      case 'unsupported':
+        skips.add('unsupported-compression', entry.name);
+        return null;
+      case 'too-large':
+      case 'zip-bomb':
+      case 'corrupt':
+        skips.add(error.code, entry.name);
+        return null;
+      case 'truncated':
+      case 'not-a-zip':
+        // One entry's data runs past the end while the directory is intact: a damaged entry.
+        skips.add('corrupt', entry.name);
+        return null;
+    }
+  }
+}
+
+/** The S×S×C store for every image entry, or a clear message when memory refuses it. */
+function allocateStore(images: number, imageLength: number, options: DatasetOptions): Uint8Array {
+  const bytes = images * imageLength;
+  try {
+    return new Uint8Array(bytes);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new IngestError(
+      'out-of-memory',
+      `${images.toLocaleString('en-US')} images at ${options.side}×${options.side} need ${formatMegabytes(bytes)}, more memory than the browser allows this tab. Choose a smaller image size or a zip with fewer images.`,
+      { cause: error },
+    );
+  }
+}
+
+/** Moves decoded slots down over failed ones, in place, keeping zip order. @returns `store`. */
+function compact(store: Uint8Array, decodedSlots: Uint8Array, imageLength: number): Uint8Array {
+  let write = 0;
+  for (let slot = 0; slot < decodedSlots.length; slot++) {
+    if (decodedSlots[slot] !== 1) continue;
+    if (slot !== write) store.copyWithin(write * imageLength, slot * imageLength, (slot + 1) * imageLength);
+    write++;
+  }
+  return store;
+}
+
+/** ES2024's resizing transfer, where the engine has it (Chrome 114+, Firefox 122+, Safari 17.4+). */
+interface TransferableBuffer {
+  transfer?: (newByteLength: number) => ArrayBuffer;
+}
+
+/**
+ * The first `length` bytes as their own array, with the least peak memory available: a
+ * realloc by transfer(); else a view when at most 1/8 is wasted (copying a 500 MB set to save
+ * 60 MB would briefly need 1 GB); else a copy.
+ */
+function shrink(store: Uint8Array, length: number): Uint8Array {
+  if (length === store.length) return store;
+  const buffer = store.buffer as ArrayBuffer & TransferableBuffer;
+  if (store.byteOffset === 0 && typeof buffer.transfer === 'function') return new Uint8Array(buffer.transfer(length));
+  if (store.length - length <= store.length / 8) return store.subarray(0, length);
+  return store.slice(0, length);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cache
+
+/** A cached set that matches the requested shape, with its stored report; null on any miss. */
+async function lookUp(cache: DatasetCache | null, key: string, options: DatasetOptions): Promise<{ set: ImageSet; report: DatasetReport } | null> {
+  if (!cache) return null;
+  let entry: CachedDataset | null;
+  try {
+    entry = await cache.get(key);
+  } catch {
+    return null; // get() promises null on trouble; a broken cache must never break a load
+  }
+  if (!entry || entry.count === 0 || entry.side !== options.side || entry.channels !== options.channels || entry.crop !== options.crop) return null;
+  let set: ImageSet;
+  try {
+    set = createImageSet(entry.pixels, entry.side, entry.channels);
+  } catch {
+    return null;
+  }
+  if (set.count !== entry.count) return null;
+  const stored = reportFromJson(entry.report);
+  const report: DatasetReport = stored ?? {
+    source: 'zip',
+    name: entry.sourceName,
+    count: set.count,
+    side: options.side,
+    channels: options.channels,
+    crop: options.crop,
+    skipped: [],
+    cache: { status: 'hit' },
+    seconds: 0,
+  };
+  return { set, report: { ...report, count: set.count } };
+}
+
+/** Writes the set and says what happened, in words for the report. */
+async function writeToCache(cache: DatasetCache | null, key: string, set: ImageSet, report: DatasetReport): Promise<CacheOutcome> {
+  if (!cache) return notCached('this browser has no IndexedDB (or it is turned off)');
+  let result: PutResult;
+  try {
+    result = await cache.put({
+      key,
+      createdAt: Date.now(),
+      count: set.count,
+      side: set.side,
+      channels: set.channels,
+      crop: report.crop,
+      sourceName: report.name,
+      report: reportToJson({ ...report, cache: { status: 'stored' } }),
+      pixels: set.pixels,
+    });
+  } catch (error) {
+    // put() promises not to throw; if it does anyway, the set is still good for training.
+    return notCached(`the cache failed (${describeError(error)})`);
+  }
+  if (result.ok) return { status: 'stored' };
+  switch (result.reason) {
+    case 'quota':
+      return notCached('the browser refused storage (quota)');
+    case 'unavailable':
+      return notCached('browser storage is unavailable');
+    case 'error':
+      return notCached(`the cache failed (${result.message})`);
+  }
+}
+
+function notCached(why: string): CacheOutcome {
+  return { status: 'skipped', message: `Not cached: ${why}. Training works; loading this zip again will decode it again.` };
+}
+
+/** The report as plain JSON for the cache record (an interface is not a JsonValue to TS). */
+export function reportToJson(report: DatasetReport): JsonValue {
+  const cache: JsonValue = report.cache.status === 'skipped' ? { status: 'skipped', message: report.cache.message } : { status: report.cache.status };
+  return {
+    source: report.source,
+    name: report.name,
+    count: report.count,
+    side: report.side,
+    channels: report.channels,
+    crop: report.crop,
+    skipped: report.skipped.map((group) => ({ reason: group.reason, label: group.label, count: group.count, names: [...group.names] })),
+    cache,
+    seconds: report.seconds,
+  };
+}
+
+/** A report read back from the cache, or null when it is not one this version wrote. */
+export function reportFromJson(value: JsonValue): DatasetReport | null {
+  if (!isRecord(value)) return null;
+  const { source, name, count, side, channels, crop, skipped, seconds } = value;
+  if ((source !== 'zip' && source !== 'cartoon') || typeof name !== 'string' || typeof count !== 'number' || typeof side !== 'number') return null;
+  if ((channels !== 1 && channels !== 3) || !isCropMode(crop) || typeof seconds !== 'number' || !Array.isArray(skipped)) return null;
+  const groups: SkippedGroup[] = [];
+  for (const group of skipped) {
+    if (!isRecord(group)) return null;
+    const { reason, label, count: groupCount, names } = group;
+    if (!isSkipReason(reason) || typeof label !== 'string' || typeof groupCount !== 'number' || !Array.isArray(names)) return null;
+    groups.push({ reason, label, count: groupCount, names: names.filter((n): n is string => typeof n === 'string') });
+  }
+  return { source, name, count, side, channels, crop, skipped: groups, cache: { status: 'hit' }, seconds };
+}
+
+function isRecord(value: JsonValue | undefined): value is { [key: string]: JsonValue } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isCropMode(value: JsonValue | undefined): value is CropMode {
+  return value === 'centre' || value === 'squash';
+}
+
+function isSkipReason(value: JsonValue | undefined): value is IngestSkipReason {
+  return typeof value === 'string' && (INGEST_SKIP_REASONS as readonly string[]).includes(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Skips, progress, cancellation
+
+interface SkipTally {
+  add(reason: IngestSkipReason, name: string): void;
+  /** Largest group first; ties in INGEST_SKIP_REASONS order. */
+  groups(): SkippedGroup[];
+}
+
+function createSkipTally(): SkipTally {
+  const tally = new Map<IngestSkipReason, { count: number; names: string[] }>();
+  return {
+    add(reason, name) {
+      let group = tally.get(reason);
+      if (!group) {
+        group = { count: 0, names: [] };
+        tally.set(reason, group);
+      }
+      group.count++;
+      if (group.names.length < MAX_SKIPPED_NAMES) group.names.push(name.length > MAX_NAME_LENGTH ? `${name.slice(0, MAX_NAME_LENGTH - 1)}…` : name);
+    },
+    groups() {
+      const order = (reason: IngestSkipReason): number => INGEST_SKIP_REASONS.indexOf(reason);
+      return [...tally]
+        .map(([reason, { count, names }]) => ({ reason, label: skipLabel(reason, count), count, names: [...names] }))
+        .sort((a, b) => b.count - a.count || order(a.reason) - order(b.reason));
+    },
+  };
+}
+
+/** "No usable images in faces.zip: 3 not images, 2 corrupt." */
+function noUsableImages(fileName: string, groups: readonly SkippedGroup[]): IngestError {
+  const junk = (g: SkippedGroup): boolean => g.reason === 'directory' || g.reason === 'hidden';
+  const shown = groups.some((g) => !junk(g)) ? groups.filter((g) => !junk(g)) : groups;
+  const list = shown.map((g) => `${g.count.toLocaleString('en-US')} ${g.label}`).join(', ');
+  return new IngestError('no-images', `No usable images in ${fileName}: ${list}. Choose a zip of JPEG, PNG, WebP, GIF, BMP or AVIF photos.`);
+}
+
+type ProgressState = Omit<LoadProgress, 'imagesPerSecond' | 'etaSeconds'>;
+
+/**
+ * Throttles progress to one event per `intervalMs`; phase changes and forced events (the
+ * final one of a phase) always go out. The rate is measured from the start of decoding.
+ */
+function createProgressReporter(onProgress: (progress: LoadProgress) => void, now: () => number, intervalMs: number) {
+  let lastEmit = Number.NEGATIVE_INFINITY;
+  let lastPhase: LoadProgress['phase'] | null = null;
+  let decodeStart = 0;
+  let imagesPerSecond = 0;
+  return {
+    report(state: ProgressState, force = false): void {
+      const time = now();
+      if (state.phase !== lastPhase) {
+        force = true;
+        lastPhase = state.phase;
+        if (state.phase === 'decoding') decodeStart = time;
+      }
+      if (!force && time - lastEmit < intervalMs) return;
+      lastEmit = time;
+      let etaSeconds: number | null = null;
+      if (state.phase === 'decoding') {
+        const seconds = (time - decodeStart) / 1000;
+        imagesPerSecond = seconds > 0 ? state.done / seconds : 0;
+        if (state.done >= state.total) etaSeconds = 0;
+        else if (imagesPerSecond > 0) etaSeconds = (state.total - state.done) / imagesPerSecond;
+      }
+      onProgress({ ...state, imagesPerSecond, etaSeconds });
+    },
+  };
+}
+
+function cancelledError(cause?: unknown): IngestError {
+  return new IngestError('cancelled', 'Loading was cancelled.', { cause });
+}
+
+function throwIfCancelled(signal: AbortSignal): void {
+  if (signal.aborted) throw cancelledError(signal.reason);
+}
+
+/** A promise that rejects when `signal` fires, to race against waits that cannot be aborted (decodes). */
+function whenCancelled(signal: AbortSignal): { promise: Promise<never>; dispose(): void } {
+  let onAbort = (): void => undefined;
+  const promise = new Promise<never>((_, reject) => {
+    onAbort = () => reject(cancelledError(signal.reason));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  // Only awaited inside races; a rejection nobody races must not surface as unhandled.
+  promise.catch(() => undefined);
+  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function formatMegabytes(bytes: number): string {
+  return `${Math.round(bytes / (1024 * 1024)).toLocaleString('en-US')} MB`;
+}

@@ -1,0 +1,99 @@
+/**
+ * Dataset options and the ingest report, as the page and the worker exchange them.
+ * Plain data; imports nothing of ours.
+ */
+
+/** 'centre' crops the largest centred square (default); 'squash' resizes the whole image (Heaton). */
+export type CropMode = 'centre' | 'squash';
+
+export interface DatasetOptions {
+  /** Output side in pixels (the training resolution). */
+  side: number;
+  /** 3 = RGB, 1 = grayscale. */
+  channels: 1 | 3;
+  crop: CropMode;
+}
+
+/** Why an entry or file was not used. The first group comes from the zip, the second from decoding. */
+export type IngestSkipReason =
+  | 'directory'
+  | 'hidden'
+  | 'not-image'
+  | 'empty'
+  | 'encrypted'
+  | 'unsupported-compression'
+  | 'too-large'
+  | 'zip-bomb'
+  | 'corrupt'
+  | 'unsupported';
+
+export interface SkippedGroup {
+  reason: IngestSkipReason;
+  /** Short human text, e.g. "not images". */
+  label: string;
+  count: number;
+  /** Entry names as stored in the zip (display as text, never as HTML or paths); capped in length. */
+  names: string[];
+}
+
+export type CacheOutcome =
+  | { status: 'hit' }
+  | { status: 'stored' }
+  /** The set trains fine but was not cached; `message` says why (quota refused, no IndexedDB…). */
+  | { status: 'skipped'; message: string };
+
+export interface DatasetReport {
+  source: 'zip' | 'cartoon';
+  /** The zip's file name, or "Cartoon faces". */
+  name: string;
+  count: number;
+  side: number;
+  channels: 1 | 3;
+  crop: CropMode;
+  /** Skipped entries grouped by reason, largest group first; directories and hidden junk excluded from the headline. */
+  skipped: SkippedGroup[];
+  cache: CacheOutcome;
+  /** Wall time of the load, in seconds. */
+  seconds: number;
+}
+
+export interface LoadProgress {
+  phase: 'reading' | 'decoding' | 'rendering' | 'caching';
+  /** Images (or entries) done and in all. */
+  done: number;
+  total: number;
+  bytesRead: number;
+  bytesTotal: number;
+  imagesPerSecond: number;
+  /** null until there is a rate to extrapolate from. */
+  etaSeconds: number | null;
+}
+
+/** A cached set as listed for the user (no pixels). */
+export interface CachedSetSummary {
+  key: string;
+  name: string;
+  count: number;
+  side: number;
+  channels: number;
+  crop: CropMode;
+  createdAt: number;
+}
+
+function plural(count: number, one: string, many: string): string {
+  return `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
+}
+
+/**
+ * The report's headline, e.g. "Loaded 11,582 images (64×64 RGB, centre-cropped); skipped 100:
+ * 60 not images, 30 corrupt, 10 too large".
+ */
+export function describeReport(report: DatasetReport): string {
+  const colour = report.channels === 3 ? 'RGB' : 'grayscale';
+  const crop = report.crop === 'centre' ? 'centre-cropped' : 'squashed';
+  const head = `Loaded ${plural(report.count, 'image', 'images')} (${report.side}×${report.side} ${colour}, ${crop})`;
+  const shown = report.skipped.filter((g) => g.reason !== 'directory' && g.reason !== 'hidden');
+  const total = shown.reduce((sum, g) => sum + g.count, 0);
+  if (total === 0) return head;
+  return `${head}; skipped ${total.toLocaleString('en-US')}: ${shown.map((g) => `${g.count.toLocaleString('en-US')} ${g.label}`).join(', ')}`;
+}

@@ -1,0 +1,201 @@
+import { memo, useEffect, useId, useMemo, useState } from 'react';
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { MetricRow, StepMetricName } from '../protocol/metrics.ts';
+import { downsample, MAX_CHART_POINTS, smoothRows } from './chart-data.ts';
+import './trainer.css';
+
+/** Colours that read on both the light and the dark background; real = blue, fake = orange, G = green.
+ * Hex rather than CSS variables: SVG presentation attributes do not resolve var() everywhere. */
+const SERIES_COLOURS = { real: '#3b82f6', fake: '#f97316', generator: '#16a34a', throughput: '#8b5cf6' } as const;
+
+interface SeriesSpec {
+  key: StepMetricName;
+  name: string;
+  colour: string;
+}
+
+const LOSS_SERIES: readonly SeriesSpec[] = [
+  { key: 'dRealLoss', name: 'D loss, real', colour: SERIES_COLOURS.real },
+  { key: 'dFakeLoss', name: 'D loss, fake', colour: SERIES_COLOURS.fake },
+  { key: 'gLoss', name: 'G loss', colour: SERIES_COLOURS.generator },
+];
+
+const ACCURACY_SERIES: readonly SeriesSpec[] = [
+  { key: 'dRealAccuracy', name: 'D accuracy, real', colour: SERIES_COLOURS.real },
+  { key: 'dFakeAccuracy', name: 'D accuracy, fake', colour: SERIES_COLOURS.fake },
+  { key: 'gAccuracy', name: 'G accuracy (fakes judged real)', colour: SERIES_COLOURS.generator },
+];
+
+const DEFAULT_SMOOTHING = 0.6;
+const CHART_HEIGHT = 220;
+const TOOLTIP_STYLE = { background: 'var(--panel)', border: '1px solid var(--border)', color: 'var(--fg)' };
+
+function formatTick(value: number): string {
+  return Math.abs(value) >= 1000 ? `${Number((value / 1000).toPrecision(3))}k` : String(Number(value.toPrecision(3)));
+}
+
+function formatTooltipValue(value: unknown): string {
+  return typeof value === 'number' ? String(Number(value.toPrecision(4))) : String(value);
+}
+
+/** Position of a series in `series`, for legend and tooltip order. */
+function seriesOrder(series: readonly SeriesSpec[], dataKey: unknown): number {
+  return series.findIndex((s) => s.key === dataKey);
+}
+
+function MetricChart({
+  title,
+  data,
+  series,
+  yDomain,
+}: {
+  title: string;
+  data: readonly MetricRow[];
+  series: readonly SeriesSpec[];
+  yDomain?: [number, number];
+}) {
+  const titleId = useId();
+  return (
+    <figure className="chart" aria-labelledby={titleId}>
+      <figcaption id={titleId} className="chart-title">
+        {title}
+      </figcaption>
+      <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
+        <LineChart data={data} margin={{ top: 4, right: 12, bottom: 4, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tickFormatter={formatTick} />
+          <YAxis domain={yDomain ?? ['auto', 'auto']} width={48} tickFormatter={formatTick} allowDataOverflow={yDomain !== undefined} />
+          <Tooltip
+            isAnimationActive={false}
+            contentStyle={TOOLTIP_STYLE}
+            labelFormatter={(step) => `Step ${String(step)}`}
+            formatter={formatTooltipValue}
+            itemSorter={(item) => seriesOrder(series, item.dataKey)}
+          />
+          {/* In our order (real, fake, G), not recharts' alphabetical default. */}
+          <Legend itemSorter={(item) => seriesOrder(series, item.dataKey)} />
+          {series.map((s) => (
+            <Line key={s.key} dataKey={s.key} name={s.name} stroke={s.colour} dot={false} strokeWidth={1.5} type="linear" isAnimationActive={false} />
+          ))}
+        </LineChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}
+
+/**
+ * Loss, accuracy and throughput against the step, with a labelled EMA smoothing control.
+ * Smoothing runs over the full history, then each chart is thinned to MAX_CHART_POINTS
+ * (min/max-preserving) so 10,000+ steps still redraw quickly; both steps are memoised.
+ */
+/**
+ * Flat placeholder series drawn (under the empty-state note) before the first step, so the
+ * charts' first full render, the slowest by far, happens on an idle page, not mid-training.
+ */
+const PLACEHOLDER_ROWS: MetricRow[] = [0, 1].map((step) => ({
+  step,
+  dRealLoss: 0,
+  dRealAccuracy: 0,
+  dFakeLoss: 0,
+  dFakeAccuracy: 0,
+  gLoss: 0,
+  gAccuracy: 0,
+}));
+const PLACEHOLDER_THROUGHPUT = [
+  { step: 0, imagesPerSecond: 0 },
+  { step: 1, imagesPerSecond: 0 },
+];
+
+/** Redraw the charts at most this often: each redraw of three SVG charts costs tens of ms. */
+const CHART_REFRESH_MS = 1000;
+
+/** `value`, but changing at most once per `intervalMs` (the latest value wins). */
+function useThrottled<T>(value: T, intervalMs: number): T {
+  const [shown, setShown] = useState(value);
+  const [shownAt, setShownAt] = useState(0);
+  useEffect(() => {
+    if (value === shown) return;
+    const wait = Math.max(0, shownAt + intervalMs - performance.now());
+    const timer = setTimeout(() => {
+      setShown(value);
+      setShownAt(performance.now());
+    }, wait);
+    return () => clearTimeout(timer);
+  }, [value, shown, shownAt, intervalMs]);
+  return shown;
+}
+
+export const Charts = memo(function Charts({
+  rows: liveRows,
+  throughput: liveThroughput,
+}: {
+  rows: MetricRow[];
+  throughput: { step: number; imagesPerSecond: number }[];
+}) {
+  const rows = useThrottled(liveRows, CHART_REFRESH_MS);
+  const throughput = useThrottled(liveThroughput, CHART_REFRESH_MS);
+  const [smoothing, setSmoothing] = useState(DEFAULT_SMOOTHING);
+  const smoothingId = useId();
+
+  const smoothed = useMemo(() => smoothRows(rows.length > 0 ? rows : PLACEHOLDER_ROWS, smoothing), [rows, smoothing]);
+  const lossData = useMemo(() => downsample(smoothed, MAX_CHART_POINTS, (row) => LOSS_SERIES.map((s) => row[s.key])), [smoothed]);
+  const accuracyData = useMemo(
+    () => downsample(smoothed, MAX_CHART_POINTS, (row) => ACCURACY_SERIES.map((s) => row[s.key])),
+    [smoothed],
+  );
+  const throughputData = useMemo(() => downsample(throughput.length > 0 ? throughput : PLACEHOLDER_THROUGHPUT, MAX_CHART_POINTS, (point) => [point.imagesPerSecond]), [throughput]);
+
+  // The charts render (empty) before training, so recharts' first, slowest render happens on
+  // an idle page rather than as a 200 ms stall just after Start.
+  return (
+    <section className="charts" aria-label="Training charts">
+      {rows.length === 0 && <p className="charts-empty">Charts appear after the first steps.</p>}
+      <div className="charts-toolbar">
+        <label htmlFor={smoothingId}>Chart smoothing</label>
+        <input
+          id={smoothingId}
+          type="range"
+          min={0}
+          max={0.99}
+          step={0.01}
+          value={smoothing}
+          onChange={(event) => setSmoothing(Number(event.target.value))}
+          aria-describedby={`${smoothingId}-hint`}
+        />
+        <output htmlFor={smoothingId}>{smoothing.toFixed(2)}</output>
+        <span id={`${smoothingId}-hint`} className="field-hint">
+          Moving average of losses and accuracies; 0 shows every step as it was.
+        </span>
+      </div>
+      <MetricChart title="Losses" data={lossData} series={LOSS_SERIES} />
+      <MetricChart title="Accuracies" data={accuracyData} series={ACCURACY_SERIES} yDomain={[0, 1]} />
+      {(
+        <figure className="chart" aria-label="Throughput">
+          <figcaption className="chart-title">Throughput</figcaption>
+          <ResponsiveContainer width="100%" height={CHART_HEIGHT * 0.7}>
+            <LineChart data={throughputData} margin={{ top: 4, right: 12, bottom: 4, left: 0 }}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tickFormatter={formatTick} />
+              <YAxis width={48} tickFormatter={formatTick} domain={[0, 'auto']} />
+              <Tooltip
+                isAnimationActive={false}
+                contentStyle={TOOLTIP_STYLE}
+                labelFormatter={(step) => `Step ${String(step)}`}
+                formatter={formatTooltipValue}
+              />
+              <Line
+                dataKey="imagesPerSecond"
+                name="images/s"
+                stroke={SERIES_COLOURS.throughput}
+                dot={false}
+                strokeWidth={1.5}
+                type="linear"
+                isAnimationActive={false}
+              />
+            </LineChart>
+          </ResponsiveContainer>
+        </figure>
+      )}
+    </section>
+  );
+});

@@ -1,0 +1,149 @@
+import { useEffect, useState } from 'react';
+import type { TrainConfig } from '../protocol/config.ts';
+import { Charts } from './Charts.tsx';
+import { metricsToCsv } from './chart-data.ts';
+import { downloadBlob, generatorZip, gridsZip } from './downloads.ts';
+import { FaceGrid } from './FaceGrid.tsx';
+import type { useGridHistory } from './grid-history.ts';
+import { GridTimeline } from './GridTimeline.tsx';
+import { StatusBar } from './StatusBar.tsx';
+import { elapsedMs, type TrainerState } from './trainer-state.ts';
+import type { TrainerCommands } from './use-trainer.ts';
+
+/** performance.now(), refreshed every second while `active` (for elapsed time and ETA). */
+function useClock(active: boolean): number {
+  const [now, setNow] = useState(() => performance.now());
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setNow(performance.now()), 1000);
+    return () => clearInterval(timer);
+  }, [active]);
+  return now;
+}
+
+export interface TrainingPanelProps {
+  state: TrainerState;
+  config: TrainConfig;
+  history: ReturnType<typeof useGridHistory>;
+  canStart: boolean;
+  onStart(): void;
+  commands: TrainerCommands;
+}
+
+/** Run controls, status, the evolving face grid, charts and downloads. */
+export function TrainingPanel({ state, config, history, canStart, onStart, commands }: TrainingPanelProps) {
+  const { run } = state;
+  const running = run?.state === 'running';
+  const paused = run?.state === 'paused';
+  const now = useClock(running);
+  const [exporting, setExporting] = useState(false);
+  const lastThroughput = state.throughput.at(-1)?.imagesPerSecond ?? 0;
+  const hasRun = run !== null;
+
+  const downloadGenerator = async () => {
+    setExporting(true);
+    try {
+      const { artifacts, summary } = await commands.exportGenerator();
+      downloadBlob(await generatorZip(artifacts, summary), `ganvas-generator-step-${summary.step}.zip`);
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  const latestFrame = history.frames.at(-1);
+
+  return (
+    <section className="panel training-panel" aria-labelledby="training-heading">
+      <h2 id="training-heading">3. Train</h2>
+      <div className="run-controls" role="group" aria-label="Training controls">
+        {!running && !paused && (
+          <button type="button" className="primary" disabled={!canStart} onClick={onStart}>
+            {hasRun ? 'Start a new run' : 'Start training'}
+          </button>
+        )}
+        {running && (
+          <button type="button" onClick={commands.pause}>
+            Pause
+          </button>
+        )}
+        {paused && (
+          <button type="button" className="primary" onClick={commands.resume}>
+            Resume
+          </button>
+        )}
+        {paused && (
+          <button type="button" onClick={commands.step}>
+            Step once
+          </button>
+        )}
+        {(running || paused) && (
+          <button type="button" onClick={commands.stop}>
+            Stop
+          </button>
+        )}
+        {!canStart && !hasRun && (
+          <span className="hint">{state.load.status === 'ready' ? 'Fix the settings marked above to start.' : 'Load training images first.'}</span>
+        )}
+      </div>
+
+      {run && (
+        <StatusBar
+          state={run.state}
+          batchSize={config.batchSize}
+          step={run.step}
+          totalSteps={run.totalSteps}
+          elapsedMs={elapsedMs(run, now)}
+          imagesPerSecond={lastThroughput}
+          backend={state.backend}
+          numTensors={state.memory?.numTensors ?? 0}
+          numBytes={state.memory?.numBytes ?? 0}
+        />
+      )}
+      {state.live && run && (
+        <p className="hint" data-testid="live-settings">
+          In force: G lr {state.live.generatorLearningRate.toExponential(2)}, D lr {state.live.discriminatorLearningRate.toExponential(2)}, label
+          smoothing {state.live.labelSmoothing}, preview every {state.live.previewEvery} steps
+        </p>
+      )}
+
+      {hasRun ? (
+        <GridTimeline frames={history.frames} liveFrame={state.latestGrid} />
+      ) : state.untrainedGrid ? (
+        <FaceGrid
+          frame={state.untrainedGrid}
+          label={`Untrained generator, step 0 (${state.untrainedGrid.width}×${state.untrainedGrid.height} px)`}
+        />
+      ) : (
+        <div className="grid-placeholder" role="status">
+          {state.backend ? 'Drawing the untrained generator…' : 'Starting the training engine…'}
+        </div>
+      )}
+
+      <Charts rows={state.rows} throughput={state.throughput} />
+
+      {hasRun && (
+        <div className="downloads" role="group" aria-label="Downloads">
+          <button type="button" disabled={exporting} onClick={() => void downloadGenerator()}>
+            {exporting ? 'Preparing generator…' : 'Download generator (.zip)'}
+          </button>
+          <button type="button" disabled={!latestFrame} onClick={() => latestFrame && downloadBlob(latestFrame.blob, `train-${history.frames.length}.png`)}>
+            Current grid (PNG)
+          </button>
+          <button type="button" disabled={history.frames.length === 0} onClick={() => void gridsZip(history.frames).then((blob) => downloadBlob(blob, 'ganvas-grids.zip'))}>
+            All grids (.zip)
+          </button>
+          <button
+            type="button"
+            disabled={state.rows.length === 0}
+            onClick={() => downloadBlob(new Blob([metricsToCsv(state.rows)], { type: 'text/csv' }), 'ganvas-metrics.csv')}
+          >
+            Metrics (CSV)
+          </button>
+        </div>
+      )}
+      <p className="hint">
+        Batch {config.batchSize}, {config.steps.toLocaleString('en-US')} steps, preview every {config.previewEvery} steps.
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,185 @@
+/**
+ * The page's model of the worker: a pure reducer from worker messages to UI state, so it can
+ * be tested without a browser. Chart series accumulate here; the worker sends only deltas.
+ */
+import type { CachedSetSummary, DatasetReport, LoadProgress } from '../protocol/dataset.ts';
+import {
+  assertNever,
+  type BackendName,
+  type BackendRejection,
+  type FromWorker,
+  type LiveSettings,
+  type RunState,
+} from '../protocol/messages.ts';
+import type { MetricRow } from '../protocol/metrics.ts';
+
+export interface GridFrame {
+  step: number;
+  width: number;
+  height: number;
+  pixels: Uint8ClampedArray<ArrayBuffer>;
+}
+
+export interface LoadedSet {
+  report: DatasetReport;
+  sample: GridFrame;
+}
+
+/** `previous` is the set the worker still holds while a new load runs or after one fails. */
+export type LoadStatus =
+  | { status: 'empty' }
+  | { status: 'loading'; source: string; progress: LoadProgress | null; previous: LoadedSet | null }
+  | ({ status: 'ready' } & LoadedSet)
+  | { status: 'failed'; message: string; cancelled: boolean; previous: LoadedSet | null };
+
+/** The set the worker holds now, whatever the page is showing. */
+export function currentSet(load: LoadStatus): LoadedSet | null {
+  switch (load.status) {
+    case 'empty':
+      return null;
+    case 'ready':
+      return { report: load.report, sample: load.sample };
+    case 'loading':
+    case 'failed':
+      return load.previous;
+  }
+}
+
+export interface RunView {
+  state: RunState;
+  step: number;
+  totalSteps: number;
+  /** ms spent in the running state before `runningSince`. */
+  elapsedBefore: number;
+  /** performance.now() when the run last entered `running`, or null when not running. */
+  runningSince: number | null;
+}
+
+export interface TrainerState {
+  backend: BackendName | null;
+  rejected: BackendRejection[];
+  crossOriginIsolated: boolean;
+  wasmThreads: number | null;
+  untrainedGrid: GridFrame | null;
+  previewBusy: boolean;
+  load: LoadStatus;
+  run: RunView | null;
+  rows: MetricRow[];
+  throughput: { step: number; imagesPerSecond: number }[];
+  memory: { numTensors: number; numBytes: number } | null;
+  /** The live settings the worker last reported using. */
+  live: LiveSettings | null;
+  latestGrid: GridFrame | null;
+  cache: { available: boolean; sets: CachedSetSummary[] } | null;
+  /** The latest problem to show, with whether the app can carry on. */
+  error: { message: string; recoverable: boolean } | null;
+}
+
+export const INITIAL_TRAINER_STATE: TrainerState = {
+  backend: null,
+  rejected: [],
+  crossOriginIsolated: false,
+  wasmThreads: null,
+  untrainedGrid: null,
+  previewBusy: true,
+  load: { status: 'empty' },
+  run: null,
+  rows: [],
+  throughput: [],
+  memory: null,
+  live: null,
+  latestGrid: null,
+  cache: null,
+  error: null,
+};
+
+function frameOf(step: number, image: { width: number; height: number; pixels: ArrayBuffer }): GridFrame {
+  return { step, width: image.width, height: image.height, pixels: new Uint8ClampedArray(image.pixels) };
+}
+
+/** Actions the page itself takes, besides worker messages. */
+export type PageAction =
+  | { type: 'page/preview-requested' }
+  | { type: 'page/load-started'; source: string }
+  | { type: 'page/run-requested' }
+  | { type: 'page/dismiss-error' }
+  | { type: 'page/worker-crashed'; message: string };
+
+/** Elapsed running time of a run at `now`, in ms. */
+export function elapsedMs(run: RunView, now: number): number {
+  return run.elapsedBefore + (run.runningSince === null ? 0 : Math.max(0, now - run.runningSince));
+}
+
+/**
+ * Applies one worker message or page action. `now` is performance.now(), passed in so the
+ * reducer stays pure.
+ */
+export function reduceTrainer(state: TrainerState, action: FromWorker | PageAction, now: number): TrainerState {
+  switch (action.type) {
+    case 'ready':
+      return { ...state, backend: action.backend, rejected: action.rejected, crossOriginIsolated: action.crossOriginIsolated, wasmThreads: action.wasmThreads };
+    case 'grid': {
+      const frame = frameOf(action.step, action.image);
+      return action.kind === 'untrained'
+        ? { ...state, untrainedGrid: frame, previewBusy: false }
+        : { ...state, latestGrid: frame };
+    }
+    case 'load-progress':
+      return state.load.status === 'loading' ? { ...state, load: { ...state.load, progress: action.progress } } : state;
+    case 'dataset':
+      return { ...state, load: { status: 'ready', report: action.report, sample: frameOf(0, action.sample) }, error: null };
+    case 'load-failed': {
+      // After a failed or cancelled load the worker still holds the previous set, so keep showing it.
+      const previous = currentSet(state.load);
+      if (action.cancelled && previous) return { ...state, load: { status: 'ready', ...previous } };
+      return { ...state, load: { status: 'failed', message: action.message, cancelled: action.cancelled, previous } };
+    }
+    case 'cache-list':
+      return { ...state, cache: { available: action.available, sets: action.sets } };
+    case 'run-state': {
+      const previous = state.run;
+      const wasRunning = previous !== null && previous.runningSince !== null;
+      const elapsedBefore = previous && wasRunning ? elapsedMs(previous, now) : (previous?.elapsedBefore ?? 0);
+      const isRunning = action.state === 'running';
+      return {
+        ...state,
+        run: {
+          state: action.state,
+          step: action.step,
+          totalSteps: action.totalSteps,
+          elapsedBefore,
+          runningSince: isRunning ? (wasRunning ? (previous?.runningSince ?? now) : now) : null,
+        },
+      };
+    }
+    case 'metrics': {
+      const last = action.rows.at(-1);
+      if (!last) return state;
+      return {
+        ...state,
+        rows: state.rows.concat(action.rows),
+        throughput: state.throughput.concat({ step: last.step, imagesPerSecond: action.imagesPerSecond }),
+        memory: action.memory,
+        live: action.live,
+        run: state.run ? { ...state.run, step: Math.max(state.run.step, last.step) } : state.run,
+      };
+    }
+    case 'generator':
+      return state;
+    case 'error':
+      return { ...state, error: { message: action.message, recoverable: action.recoverable }, previewBusy: false };
+    case 'page/preview-requested':
+      return { ...state, previewBusy: true };
+    case 'page/load-started':
+      return { ...state, load: { status: 'loading', source: action.source, progress: null, previous: currentSet(state.load) }, error: null };
+    case 'page/run-requested':
+      // A new run starts empty charts and history.
+      return { ...state, rows: [], throughput: [], latestGrid: null, run: null, error: null };
+    case 'page/dismiss-error':
+      return { ...state, error: null };
+    case 'page/worker-crashed':
+      return { ...state, error: { message: action.message, recoverable: false } };
+    default:
+      return assertNever(action);
+  }
+}

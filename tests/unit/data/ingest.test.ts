@@ -1,0 +1,547 @@
+/**
+ * The ingest pipeline end to end in Node: real zips (zip-fixtures), the real zip reader,
+ * classification, cache keys and report, with one substitution: Node has no createImageBitmap,
+ * so `decode` is a small but real decoder for uncompressed 24-bit BMP written below, returning
+ * decodeToPixels' result shape (and reusing its packPixels and header checks). The browser
+ * decoder itself is covered by the end-to-end tests (tests/e2e/decode.spec.ts).
+ */
+import { describe, expect, test } from 'vitest';
+import { buildZip, directory, noise, type FixtureEntry } from './zip-fixtures.ts';
+import { IngestError, ingestPixels, ingestZip, sampleGrid, type IngestDeps } from '../../../src/data/ingest.ts';
+import { cropRectangle, packPixels, type DecodeOptions, type DecodeResult } from '../../../src/data/decode.ts';
+import { isWithinPixelLimit, readImageDimensions, sniffImageFormat } from '../../../src/data/image-header.ts';
+import type { CachedDataset, CachedDatasetMeta, DatasetCache, PutResult } from '../../../src/data/cache.ts';
+import { describeReport, type DatasetOptions, type LoadProgress } from '../../../src/protocol/dataset.ts';
+
+// ---------------------------------------------------------------------------------------------
+// BMP: written and read here
+
+/** An RGB image, row-major, 3 bytes per pixel. */
+interface Rgb {
+  width: number;
+  height: number;
+  pixels: Uint8Array;
+}
+
+/** A recognisable image: every pixel differs, and `seed` makes images differ from each other. */
+function pattern(width: number, height: number, seed: number): Rgb {
+  const pixels = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      pixels[i] = (seed * 37 + x * 11) & 0xff;
+      pixels[i + 1] = (seed * 53 + y * 13) & 0xff;
+      pixels[i + 2] = (seed * 71 + x * y) & 0xff;
+    }
+  }
+  return { width, height, pixels };
+}
+
+/** An uncompressed 24-bit BMP: BITMAPINFOHEADER, bottom-up rows of BGR padded to 4 bytes. */
+function encodeBmp(image: Rgb): Uint8Array {
+  const stride = Math.ceil((image.width * 3) / 4) * 4;
+  const bytes = new Uint8Array(54 + stride * image.height);
+  const view = new DataView(bytes.buffer);
+  bytes[0] = 0x42; // 'B'
+  bytes[1] = 0x4d; // 'M'
+  view.setUint32(2, bytes.length, true);
+  view.setUint32(10, 54, true);
+  view.setUint32(14, 40, true);
+  view.setInt32(18, image.width, true);
+  view.setInt32(22, image.height, true);
+  view.setUint16(26, 1, true);
+  view.setUint16(28, 24, true);
+  view.setUint32(34, stride * image.height, true);
+  for (let y = 0; y < image.height; y++) {
+    const row = 54 + (image.height - 1 - y) * stride;
+    for (let x = 0; x < image.width; x++) {
+      const from = (y * image.width + x) * 3;
+      bytes[row + x * 3] = image.pixels[from + 2] ?? 0;
+      bytes[row + x * 3 + 1] = image.pixels[from + 1] ?? 0;
+      bytes[row + x * 3 + 2] = image.pixels[from] ?? 0;
+    }
+  }
+  return bytes;
+}
+
+/** A BMP header that declares `width × height` and carries no pixel data. */
+function bmpHeaderOnly(width: number, height: number): Uint8Array {
+  const bytes = encodeBmp({ width: 1, height: 1, pixels: new Uint8Array(3) }).slice(0, 54);
+  const view = new DataView(bytes.buffer);
+  view.setInt32(18, width, true);
+  view.setInt32(22, height, true);
+  return bytes;
+}
+
+/**
+ * Decodes 24-bit BMPs like decodeToPixels does other formats: sniff, check the header's size
+ * against maxPixels, crop, resize (box average; nearest for non-integer factors), composite
+ * and pack with the app's own packPixels.
+ */
+async function decodeBmp(bytes: Uint8Array, options: DecodeOptions): Promise<DecodeResult> {
+  await Promise.resolve(); // results arrive asynchronously, as from a worker
+  if (sniffImageFormat(bytes) !== 'bmp') return { ok: false, reason: 'unsupported', message: 'not a BMP' };
+  const header = readImageDimensions(bytes);
+  if (header === null) return { ok: false, reason: 'corrupt', message: 'unreadable BMP header' };
+  if (!isWithinPixelLimit(header.width, header.height, options.maxPixels)) return { ok: false, reason: 'too-large', message: 'too many pixels' };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { width, height } = header;
+  const offset = view.getUint32(10, true);
+  const stride = Math.ceil((width * 3) / 4) * 4;
+  if (view.getUint16(28, true) !== 24 || view.getUint32(30, true) !== 0) return { ok: false, reason: 'unsupported', message: 'not 24-bit BI_RGB' };
+  if (offset + stride * height > bytes.length) return { ok: false, reason: 'corrupt', message: 'truncated pixel data' };
+  const at = (x: number, y: number, c: number): number => bytes[offset + (height - 1 - y) * stride + x * 3 + (2 - c)] ?? 0;
+
+  const rect = cropRectangle(width, height, options.crop);
+  const { side } = options;
+  const rgba = new Uint8ClampedArray(side * side * 4);
+  const fx = rect.width / side;
+  const fy = rect.height / side;
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      for (let c = 0; c < 3; c++) {
+        let sum = 0;
+        let n = 0;
+        const boxW = Number.isInteger(fx) ? fx : 1;
+        const boxH = Number.isInteger(fy) ? fy : 1;
+        for (let dy = 0; dy < boxH; dy++) {
+          for (let dx = 0; dx < boxW; dx++) {
+            sum += at(rect.x + Math.floor(x * fx) + dx, rect.y + Math.floor(y * fy) + dy, c);
+            n++;
+          }
+        }
+        rgba[(y * side + x) * 4 + c] = Math.round(sum / n);
+      }
+      rgba[(y * side + x) * 4 + 3] = 255;
+    }
+  }
+  return { ok: true, pixels: packPixels(rgba, side, options.channels) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// An in-memory DatasetCache: the real interface, kept in a Map (Node has no IndexedDB)
+
+class MemoryCache implements DatasetCache {
+  readonly records = new Map<string, CachedDataset>();
+  puts = 0;
+  gets = 0;
+  constructor(private readonly failWith: PutResult | null = null) {}
+
+  async get(key: string): Promise<CachedDataset | null> {
+    this.gets++;
+    const entry = this.records.get(key);
+    // Structured clone, as IndexedDB would hand back.
+    return entry ? { ...entry, pixels: entry.pixels.slice() } : null;
+  }
+  async put(entry: CachedDataset): Promise<PutResult> {
+    this.puts++;
+    if (this.failWith) return this.failWith;
+    this.records.set(entry.key, { ...entry, pixels: entry.pixels.slice(), report: structuredClone(entry.report) });
+    return { ok: true };
+  }
+  async list(): Promise<CachedDatasetMeta[]> {
+    return [...this.records.values()].map(({ pixels: _pixels, ...meta }) => meta);
+  }
+  async delete(key: string): Promise<void> {
+    this.records.delete(key);
+  }
+  async clear(): Promise<void> {
+    this.records.clear();
+  }
+  close(): void {}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+const OPTIONS: DatasetOptions = { side: 4, channels: 3, crop: 'centre' };
+const IMAGE_LENGTH = 4 * 4 * 3;
+
+function zipFile(entries: readonly FixtureEntry[], name = 'faces.zip'): File {
+  return new File([buildZip(entries)], name, { lastModified: 1_700_000_000_000 });
+}
+
+function deps(overrides: Partial<IngestDeps> = {}): IngestDeps & { events: LoadProgress[] } {
+  const events: LoadProgress[] = [];
+  return { decode: decodeBmp, cache: null, onProgress: (p) => events.push(p), signal: new AbortController().signal, events, ...overrides };
+}
+
+async function ingestError(promise: Promise<unknown>): Promise<IngestError> {
+  const error: unknown = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(IngestError);
+  return error as IngestError;
+}
+
+/** N plain 4×4 images named img-00.bmp… */
+function plainImages(count: number): FixtureEntry[] {
+  return Array.from({ length: count }, (_, i) => ({ name: `img-${String(i).padStart(2, '0')}.bmp`, data: encodeBmp(pattern(4, 4, i)) }));
+}
+
+/** A realistic messy zip: nested folders, macOS junk, text files, broken and hostile entries. */
+function messyZip(): { entries: FixtureEntry[]; expected: Uint8Array } {
+  const a = pattern(4, 4, 1);
+  const b = pattern(4, 4, 2);
+  const c = pattern(4, 4, 3);
+  const wide = pattern(8, 4, 4); // centre crop: columns 2..5
+  const croppedWide = new Uint8Array(IMAGE_LENGTH);
+  for (let y = 0; y < 4; y++) croppedWide.set(wide.pixels.subarray((y * 8 + 2) * 3, (y * 8 + 6) * 3), y * 12);
+  const entries: FixtureEntry[] = [
+    directory('faces/'),
+    { name: 'faces/a.bmp', data: encodeBmp(a) },
+    directory('faces/2019/'),
+    { name: 'faces/2019/b.bmp', data: encodeBmp(b), method: 'store' },
+    directory('__MACOSX/'),
+    { name: '__MACOSX/faces/._a.bmp', data: 'resource fork' },
+    { name: '.DS_Store', data: 'junk' },
+    { name: 'readme.txt', data: 'hello' },
+    { name: 'faces/notes.md', data: '# notes' },
+    { name: 'faces/empty.bmp', data: '' },
+    { name: 'faces/broken.bmp', data: 'BM this is not a bitmap' },
+    { name: 'faces/renamed.jpg', data: 'plain text with a .jpg name' },
+    { name: 'faces/crc.bmp', data: encodeBmp(pattern(4, 4, 9)), crc: 0x12345678 },
+    { name: 'faces/locked.bmp', data: encodeBmp(pattern(4, 4, 10)), encrypted: true },
+    // Declared 2 MB, deflates to ~2 KB: refused from the directory alone.
+    { name: 'faces/bomb.bmp', data: new Uint8Array(2 * 1024 * 1024) },
+    // Declares 100 bytes but inflates to 5,000: caught while inflating.
+    { name: 'faces/liar.bmp', data: new Uint8Array(5000), declaredSize: 100 },
+    { name: 'faces/huge.bmp', data: bmpHeaderOnly(10_000, 10_000) },
+    { name: 'faces/c.bmp', data: encodeBmp(c) },
+    { name: 'faces/deep/er/wide.bmp', data: encodeBmp(wide) },
+  ];
+  const expected = new Uint8Array(4 * IMAGE_LENGTH);
+  [a.pixels, b.pixels, c.pixels, croppedWide].forEach((pixels, i) => expected.set(pixels, i * IMAGE_LENGTH));
+  return { entries, expected };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('ingestZip: a messy real-world zip', () => {
+  test('keeps the decodable images, in zip order, with exact pixels', async () => {
+    const { entries, expected } = messyZip();
+    const { set } = await ingestZip(zipFile(entries), OPTIONS, deps());
+    expect(set).toMatchObject({ count: 4, side: 4, channels: 3 });
+    expect(Array.from(set.pixels)).toEqual(Array.from(expected));
+  });
+
+  test('counts every skipped entry by reason, with names', async () => {
+    const { report } = await ingestZip(zipFile(messyZip().entries), OPTIONS, deps());
+    const byReason = Object.fromEntries(report.skipped.map((g) => [g.reason, { count: g.count, names: g.names }]));
+    expect(byReason).toEqual({
+      directory: { count: 3, names: ['faces/', 'faces/2019/', '__MACOSX/'] },
+      hidden: { count: 2, names: ['__MACOSX/faces/._a.bmp', '.DS_Store'] },
+      'not-image': { count: 2, names: ['readme.txt', 'faces/notes.md'] },
+      empty: { count: 1, names: ['faces/empty.bmp'] },
+      corrupt: { count: 2, names: ['faces/broken.bmp', 'faces/crc.bmp'] },
+      unsupported: { count: 1, names: ['faces/renamed.jpg'] },
+      encrypted: { count: 1, names: ['faces/locked.bmp'] },
+      'zip-bomb': { count: 2, names: ['faces/bomb.bmp', 'faces/liar.bmp'] },
+      'too-large': { count: 1, names: ['faces/huge.bmp'] },
+    });
+    // Largest group first.
+    const counts = report.skipped.map((g) => g.count);
+    expect(counts).toEqual([...counts].sort((x, y) => y - x));
+    expect(report).toMatchObject({ source: 'zip', name: 'faces.zip', count: 4, side: 4, channels: 3, crop: 'centre' });
+  });
+
+  test('describeReport reads well for it', async () => {
+    const { report } = await ingestZip(zipFile(messyZip().entries), OPTIONS, deps());
+    expect(describeReport(report)).toBe(
+      'Loaded 4 images (4×4 RGB, centre-cropped); skipped 10: 2 not images, 2 corrupt, 2 possible zip bombs, ' +
+        '1 in an unsupported format, 1 too large, 1 password-protected, 1 empty file',
+    );
+  });
+
+  test('grayscale and squash options reach the decoder', async () => {
+    const wide = pattern(8, 4, 4);
+    const { set } = await ingestZip(zipFile([{ name: 'w.bmp', data: encodeBmp(wide) }]), { side: 4, channels: 1, crop: 'squash' }, deps());
+    // Squash 8×4 → 4×4 averages horizontal pairs; luma of each.
+    const px = (x: number, c: number): number => wide.pixels[x * 3 + c] ?? 0;
+    const r = Math.round((px(0, 0) + px(1, 0)) / 2);
+    const g = Math.round((px(0, 1) + px(1, 1)) / 2);
+    const b = Math.round((px(0, 2) + px(1, 2)) / 2);
+    expect(set.pixels.length).toBe(16);
+    expect(set.pixels[0]).toBe(Math.round(0.299 * r + 0.587 * g + 0.114 * b));
+  });
+});
+
+describe('ingestZip: whole-file errors', () => {
+  test('not a zip', async () => {
+    const file = new File(['just some text, no zip here'], 'faces.zip');
+    const error = await ingestError(ingestZip(file, OPTIONS, deps()));
+    expect(error.code).toBe('not-a-zip');
+    expect(error.message).toBe('This file is not a zip archive. Choose a .zip of images.');
+  });
+
+  test('an empty zip', async () => {
+    const error = await ingestError(ingestZip(zipFile([]), OPTIONS, deps()));
+    expect(error.code).toBe('empty');
+    expect(error.message).toMatch(/^faces\.zip is an empty zip archive/);
+  });
+
+  test('a truncated zip (an interrupted download)', async () => {
+    const bytes = buildZip(plainImages(3));
+    const file = new File([bytes.subarray(0, bytes.length - 40)], 'faces.zip');
+    const error = await ingestError(ingestZip(file, OPTIONS, deps()));
+    expect(error.code).toBe('truncated');
+    expect(error.message).toMatch(/faces\.zip is incomplete/);
+  });
+
+  test('no decodable image says what was found instead', async () => {
+    const entries: FixtureEntry[] = [
+      { name: 'a.txt', data: 'a' },
+      { name: 'b.txt', data: 'b' },
+      { name: 'c.csv', data: 'c' },
+      { name: 'x.bmp', data: 'BM broken' },
+      { name: 'y.bmp', data: 'BM broken too' },
+      directory('photos/'),
+    ];
+    const error = await ingestError(ingestZip(zipFile(entries), OPTIONS, deps()));
+    expect(error.code).toBe('no-images');
+    expect(error.message).toMatch(/^No usable images in faces\.zip: 3 not images, 2 corrupt\. /);
+  });
+
+  test('only junk: folders and hidden files are named rather than an empty list', async () => {
+    const error = await ingestError(ingestZip(zipFile([directory('__MACOSX/'), { name: '__MACOSX/._a.jpg', data: 'x' }]), OPTIONS, deps()));
+    expect(error.message).toMatch(/^No usable images in faces\.zip: 1 hidden or system file, 1 folder\./);
+  });
+
+  test('a set too big for memory fails before decoding anything', async () => {
+    let decodes = 0;
+    const entries = Array.from({ length: 200 }, (_, i) => ({ name: `${i}.bmp`, data: 'BM' }));
+    const error = await ingestError(
+      ingestZip(zipFile(entries), { side: 4096, channels: 3, crop: 'centre' }, deps({ decode: async (b, o) => (decodes++, decodeBmp(b, o)) })),
+    );
+    expect(error.code).toBe('out-of-memory');
+    expect(error.message).toMatch(/^200 images at 4096×4096 need .* Choose a smaller image size/);
+    expect(decodes).toBe(0);
+  });
+
+  test('a decoder that breaks (rejects) fails the load with its own message', async () => {
+    const error = await ingestError(ingestZip(zipFile(plainImages(6)), OPTIONS, deps({ decode: () => Promise.reject(new Error('worker gone')) })));
+    expect(error.code).toBe('decoder-failed');
+    expect(error.message).toMatch(/worker gone/);
+  });
+});
+
+describe('ingestZip: progress', () => {
+  test('is throttled to one event per 100 ms, with a final event at 100%', async () => {
+    let clock = 0;
+    const total = 40;
+    const times: number[] = [];
+    const d = deps({
+      now: () => clock,
+      onProgress: (p) => {
+        d.events.push(p);
+        if (p.phase === 'decoding') times.push(clock);
+      },
+      decode: async (bytes, options) => {
+        clock += 30; // 30 ms per image → 1.2 s of decoding
+        return decodeBmp(bytes, options);
+      },
+    });
+    await ingestZip(zipFile(plainImages(total)), OPTIONS, d);
+    const decoding = d.events.filter((e) => e.phase === 'decoding');
+    // 1,200 ms at ≤ 10 per second, plus the phase's first and last events.
+    expect(decoding.length).toBeLessThanOrEqual(12 + 2);
+    expect(decoding.length).toBeGreaterThanOrEqual(5);
+    const last = decoding[decoding.length - 1];
+    expect(last).toMatchObject({ done: total, total, etaSeconds: 0 });
+    expect(last?.bytesRead).toBe(last?.bytesTotal);
+    expect(last?.imagesPerSecond).toBeCloseTo(total / 1.2, 0);
+    const middle = decoding.find((e) => e.done > 0 && e.done < total);
+    expect(middle?.etaSeconds).toBeGreaterThan(0);
+    // Done never goes backwards; bytes read grow with it.
+    for (let i = 1; i < decoding.length; i++) {
+      expect(decoding[i]?.done).toBeGreaterThanOrEqual(decoding[i - 1]?.done ?? 0);
+      expect(decoding[i]?.bytesRead).toBeGreaterThanOrEqual(decoding[i - 1]?.bytesRead ?? 0);
+    }
+    expect(d.events[0]?.phase).toBe('reading');
+    // Between the phase's first and last (forced) events, at least 100 ms apart.
+    for (let i = 1; i < times.length - 1; i++) expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(100);
+  });
+});
+
+/**
+ * A decoder that holds every decode until `expected` are in flight, then finishes the newest
+ * first (so results arrive out of order); a fallback timer drains the tail. It records the peak.
+ */
+function gatedDecoder(expected: number): { decode: IngestDeps['decode']; peak: () => number } {
+  let inFlight = 0;
+  let peak = 0;
+  const waiting: Array<() => void> = [];
+  const releaseNewest = (): void => waiting.pop()?.();
+  const decode = async (bytes: Uint8Array, options: DecodeOptions): Promise<DecodeResult> => {
+    peak = Math.max(peak, ++inFlight);
+    const released = new Promise<void>((resolve) => waiting.push(resolve));
+    if (inFlight >= expected) setTimeout(releaseNewest, 1);
+    setTimeout(() => waiting.splice(0).forEach((release) => release()), 200);
+    await released;
+    inFlight--;
+    return decodeBmp(bytes, options);
+  };
+  return { decode, peak: () => peak };
+}
+
+describe('ingestZip: concurrency', () => {
+  test('keeps at most `concurrency` decodes in flight, and uses them all', async () => {
+    const gated = gatedDecoder(3);
+    const images = plainImages(16);
+    const { set } = await ingestZip(zipFile(images), OPTIONS, deps({ decode: gated.decode, concurrency: 3 }));
+    expect(gated.peak()).toBe(3);
+    // Zip order survives out-of-order completion.
+    images.forEach((_, i) => expect(Array.from(set.pixels.subarray(i * IMAGE_LENGTH, (i + 1) * IMAGE_LENGTH))).toEqual(Array.from(pattern(4, 4, i).pixels)));
+  });
+
+  test('defaults to 4 in flight', async () => {
+    const gated = gatedDecoder(4);
+    await ingestZip(zipFile(plainImages(12)), OPTIONS, deps({ decode: gated.decode }));
+    expect(gated.peak()).toBe(4);
+  });
+});
+
+describe('ingestZip: cancellation', () => {
+  test('an abort mid-way rejects with code cancelled and caches nothing', async () => {
+    const controller = new AbortController();
+    const cache = new MemoryCache();
+    let calls = 0;
+    const decode = async (bytes: Uint8Array, options: DecodeOptions): Promise<DecodeResult> => {
+      if (++calls === 3) controller.abort();
+      return decodeBmp(bytes, options);
+    };
+    const error = await ingestError(ingestZip(zipFile(plainImages(20)), OPTIONS, deps({ decode, cache, signal: controller.signal })));
+    expect(error.code).toBe('cancelled');
+    expect(error.name).toBe('AbortError');
+    expect(calls).toBeLessThan(20);
+    expect(cache.puts).toBe(0);
+    expect(cache.records.size).toBe(0);
+  });
+
+  test('does not wait for a decode that never returns', async () => {
+    const controller = new AbortController();
+    const decode = (): Promise<DecodeResult> => {
+      setTimeout(() => controller.abort(), 10);
+      return new Promise<DecodeResult>(() => undefined); // a hung worker
+    };
+    const error = await ingestError(ingestZip(zipFile(plainImages(3)), OPTIONS, deps({ decode, signal: controller.signal })));
+    expect(error.code).toBe('cancelled');
+  });
+
+  test('an already-aborted signal stops before reading', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const error = await ingestError(ingestZip(zipFile(plainImages(2)), OPTIONS, deps({ signal: controller.signal })));
+    expect(error.code).toBe('cancelled');
+  });
+});
+
+describe('ingestZip: cache', () => {
+  test('stores a full load, then serves the same file from the cache without decoding', async () => {
+    const cache = new MemoryCache();
+    const { entries, expected } = messyZip();
+    const file = zipFile(entries);
+    const first = await ingestZip(file, OPTIONS, deps({ cache }));
+    expect(first.report.cache).toEqual({ status: 'stored' });
+    expect(cache.puts).toBe(1);
+
+    let decodes = 0;
+    const second = await ingestZip(file, OPTIONS, deps({ cache, decode: async (b, o) => (decodes++, decodeBmp(b, o)) }));
+    expect(decodes).toBe(0);
+    expect(second.report.cache).toEqual({ status: 'hit' });
+    expect(Array.from(second.set.pixels)).toEqual(Array.from(expected));
+    expect(second.report.skipped).toEqual(first.report.skipped);
+    expect(describeReport(second.report)).toBe(describeReport(first.report));
+    expect(cache.puts).toBe(1);
+  });
+
+  test('another size, or a changed file, is a miss', async () => {
+    const cache = new MemoryCache();
+    const file = zipFile(plainImages(2));
+    await ingestZip(file, OPTIONS, deps({ cache }));
+    const bigger = await ingestZip(file, { ...OPTIONS, channels: 1 }, deps({ cache }));
+    expect(bigger.report.cache).toEqual({ status: 'stored' });
+    const changed = await ingestZip(zipFile(plainImages(3)), OPTIONS, deps({ cache }));
+    expect(changed.report.cache).toEqual({ status: 'stored' });
+    expect(changed.set.count).toBe(3);
+    expect(cache.records.size).toBe(3);
+  });
+
+  test('a refused write still returns the set, and says why it was not cached', async () => {
+    const cache = new MemoryCache({ ok: false, reason: 'quota', message: 'Not enough browser storage' });
+    const { set, report } = await ingestZip(zipFile(plainImages(2)), OPTIONS, deps({ cache }));
+    expect(set.count).toBe(2);
+    expect(report.cache).toEqual({
+      status: 'skipped',
+      message: 'Not cached: the browser refused storage (quota). Training works; loading this zip again will decode it again.',
+    });
+  });
+
+  test('no IndexedDB: skipped, with the reason', async () => {
+    const { report } = await ingestZip(zipFile(plainImages(1)), OPTIONS, deps({ cache: null }));
+    expect(report.cache.status).toBe('skipped');
+    expect(report.cache.status === 'skipped' && report.cache.message).toMatch(/no IndexedDB/);
+  });
+});
+
+describe('ingestPixels', () => {
+  test('wraps rendered cartoon faces without caching them', () => {
+    const pixels = noise(5 * IMAGE_LENGTH);
+    const { set, report } = ingestPixels(pixels, OPTIONS, 'Cartoon faces');
+    expect(set.count).toBe(5);
+    expect(set.pixels).toBe(pixels);
+    expect(report).toMatchObject({ source: 'cartoon', name: 'Cartoon faces', count: 5, skipped: [], cache: { status: 'skipped' } });
+    expect(describeReport(report)).toBe('Loaded 5 images (4×4 RGB, centre-cropped)');
+  });
+
+  test('rejects bytes that are not whole images', () => {
+    expect(() => ingestPixels(new Uint8Array(IMAGE_LENGTH + 1), OPTIONS, 'Cartoon faces')).toThrow(IngestError);
+  });
+});
+
+describe('sampleGrid', () => {
+  const set = ingestPixels(noise(40 * IMAGE_LENGTH), OPTIONS, 'x').set;
+
+  test("is Heaton's 4 × 7 grid with 16 px margins by default", () => {
+    const grid = sampleGrid(set);
+    expect(grid.width).toBe(16 + 7 * (4 + 16));
+    expect(grid.height).toBe(16 + 4 * (4 + 16));
+    expect(grid.pixels.length).toBe(grid.width * grid.height * 4);
+  });
+
+  test('shows distinct real images, chosen by seed', () => {
+    const tileAt = (grid: ReturnType<typeof sampleGrid>, row: number, col: number): number[] => {
+      const out: number[] = [];
+      for (let y = 0; y < 4; y++) {
+        for (let x = 0; x < 4; x++) {
+          const i = ((16 + row * 20 + y) * grid.width + 16 + col * 20 + x) * 4;
+          out.push(grid.pixels[i] ?? -1, grid.pixels[i + 1] ?? -1, grid.pixels[i + 2] ?? -1);
+        }
+      }
+      return out;
+    };
+    const images = Array.from({ length: set.count }, (_, i) => Array.from(set.pixels.subarray(i * IMAGE_LENGTH, (i + 1) * IMAGE_LENGTH)).join());
+    const grid = sampleGrid(set, 28, 7);
+    const shown = new Set<number>();
+    for (let r = 0; r < 4; r++) {
+      for (let c = 0; c < 7; c++) {
+        const index = images.indexOf(tileAt(grid, r, c).join());
+        expect(index).toBeGreaterThanOrEqual(0);
+        shown.add(index);
+      }
+    }
+    expect(shown.size).toBe(28);
+    expect(Array.from(sampleGrid(set, 28, 7).pixels)).toEqual(Array.from(grid.pixels));
+    expect(Array.from(sampleGrid(set, 28, 8).pixels)).not.toEqual(Array.from(grid.pixels));
+  });
+
+  test('a set smaller than the grid shows each image once and leaves the rest white', () => {
+    const small = ingestPixels(noise(3 * IMAGE_LENGTH, 5), OPTIONS, 'x').set;
+    const grid = sampleGrid(small, 28, 0, { gridRows: 2, gridCols: 2, gridMargin: 1 });
+    expect(grid.width).toBe(1 + 2 * 5);
+    // Last tile (row 1, col 1) is white.
+    const i = ((1 + 5) * grid.width + 1 + 5) * 4;
+    expect(Array.from(grid.pixels.subarray(i, i + 4))).toEqual([255, 255, 255, 255]);
+  });
+});

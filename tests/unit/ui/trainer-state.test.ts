@@ -1,0 +1,87 @@
+import { describe, expect, test } from 'vitest';
+import type { DatasetReport } from '../../../src/protocol/dataset.ts';
+import type { FromWorker } from '../../../src/protocol/messages.ts';
+import { elapsedMs, INITIAL_TRAINER_STATE, reduceTrainer, type PageAction, type TrainerState } from '../../../src/ui/trainer-state.ts';
+
+function apply(actions: [FromWorker | PageAction, number][], state: TrainerState = INITIAL_TRAINER_STATE): TrainerState {
+  return actions.reduce((s, [action, now]) => reduceTrainer(s, action, now), state);
+}
+
+const row = (step: number) => ({ step, dRealLoss: 1, dRealAccuracy: 0.5, dFakeLoss: 1, dFakeAccuracy: 0.5, gLoss: 1, gAccuracy: 0.5 });
+const live = { generatorLearningRate: 1e-4, discriminatorLearningRate: 1e-4, labelSmoothing: 0, previewEvery: 10 };
+const report: DatasetReport = {
+  source: 'zip',
+  name: 'faces.zip',
+  count: 3,
+  side: 16,
+  channels: 3,
+  crop: 'centre',
+  skipped: [],
+  cache: { status: 'stored' },
+  seconds: 1,
+};
+const image = { width: 2, height: 1, pixels: new ArrayBuffer(8) };
+
+describe('reduceTrainer', () => {
+  test('accumulates metric deltas into series and advances the step', () => {
+    const state = apply([
+      [{ type: 'run-state', state: 'running', step: 0, totalSteps: 100 }, 0],
+      [{ type: 'metrics', rows: [row(1), row(2)], imagesPerSecond: 10, memory: { numTensors: 5, numBytes: 100 }, live }, 10],
+      [{ type: 'metrics', rows: [row(3)], imagesPerSecond: 12, memory: { numTensors: 5, numBytes: 100 }, live }, 20],
+    ]);
+    expect(state.rows.map((r) => r.step)).toEqual([1, 2, 3]);
+    expect(state.throughput).toEqual([
+      { step: 2, imagesPerSecond: 10 },
+      { step: 3, imagesPerSecond: 12 },
+    ]);
+    expect(state.run?.step).toBe(3);
+    expect(state.live).toEqual(live);
+  });
+
+  test('counts elapsed time only while running', () => {
+    const state = apply([
+      [{ type: 'run-state', state: 'running', step: 0, totalSteps: 100 }, 1000],
+      [{ type: 'run-state', state: 'paused', step: 5, totalSteps: 100 }, 4000],
+      [{ type: 'run-state', state: 'running', step: 5, totalSteps: 100 }, 10_000],
+    ]);
+    const run = state.run;
+    if (!run) throw new Error('no run');
+    expect(elapsedMs(run, 12_000)).toBe(3000 + 2000);
+  });
+
+  test('a cancelled load keeps the previous set; a failed one shows its message and keeps it too', () => {
+    const loaded = apply([
+      [{ type: 'page/load-started', source: 'faces.zip' }, 0],
+      [{ type: 'dataset', report, sample: image }, 1],
+    ]);
+    const cancelled = apply(
+      [
+        [{ type: 'page/load-started', source: 'other.zip' }, 2],
+        [{ type: 'load-failed', message: 'Loading was cancelled.', cancelled: true }, 3],
+      ],
+      loaded,
+    );
+    expect(cancelled.load.status).toBe('ready');
+    const failed = apply(
+      [
+        [{ type: 'page/load-started', source: 'bad.zip' }, 2],
+        [{ type: 'load-failed', message: 'This file is not a zip archive.', cancelled: false }, 3],
+      ],
+      loaded,
+    );
+    expect(failed.load).toMatchObject({ status: 'failed', message: 'This file is not a zip archive.', previous: { report } });
+  });
+
+  test('untrained and training grids go to their own slots; a new run clears the series', () => {
+    const state = apply([
+      [{ type: 'grid', kind: 'untrained', step: 0, image }, 0],
+      [{ type: 'grid', kind: 'training', step: 10, image }, 1],
+      [{ type: 'metrics', rows: [row(1)], imagesPerSecond: 1, memory: { numTensors: 1, numBytes: 1 }, live }, 2],
+    ]);
+    expect(state.untrainedGrid?.step).toBe(0);
+    expect(state.latestGrid?.step).toBe(10);
+    const fresh = reduceTrainer(state, { type: 'page/run-requested' }, 3);
+    expect([fresh.rows, fresh.latestGrid, fresh.run]).toEqual([[], null, null]);
+    expect(fresh.untrainedGrid?.step).toBe(0);
+  });
+});
