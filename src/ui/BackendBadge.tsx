@@ -1,4 +1,4 @@
-import type { BackendName, BackendRejection } from '../protocol/messages.ts';
+import { BACKEND_PREFERENCE, isBackendName, type BackendName, type BackendRejection } from '../protocol/messages.ts';
 
 const BACKEND_LABELS: Record<BackendName, string> = {
   webgpu: 'WebGPU',
@@ -32,6 +32,7 @@ export function BackendBadge({
         Backend: <strong data-testid="backend-name" data-backend={backend}>{backend}</strong> ({BACKEND_LABELS[backend]}
         {wasmThreads !== null && `, ${wasmThreads} ${wasmThreads === 1 ? 'thread' : 'threads'}${crossOriginIsolated ? '' : ' (page not cross-origin isolated)'}`})
       </span>
+      <BackendSelector />
       {rejected.length > 0 && (
         <details>
           <summary>Why not a faster backend?</summary>
@@ -45,5 +46,36 @@ export function BackendBadge({
         </details>
       )}
     </div>
+  );
+}
+
+/**
+ * Lets the user force a backend. tfjs can switch backends only before any model exists, and
+ * the worker owns the models, so the choice is applied by reloading with `?backend=` (the
+ * loaded data comes back from the cache).
+ */
+function BackendSelector() {
+  const requested = new URLSearchParams(window.location.search).get('backend');
+  const current = requested && isBackendName(requested) ? requested : 'auto';
+  return (
+    <label className="inline backend-selector">
+      Use
+      <select
+        value={current}
+        onChange={(event) => {
+          const url = new URL(window.location.href);
+          if (event.target.value === 'auto') url.searchParams.delete('backend');
+          else url.searchParams.set('backend', event.target.value);
+          window.location.assign(url);
+        }}
+      >
+        <option value="auto">the fastest available (automatic)</option>
+        {BACKEND_PREFERENCE.map((name) => (
+          <option key={name} value={name}>
+            {name} ({BACKEND_LABELS[name]})
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

@@ -41,9 +41,13 @@ test.describe('first page', () => {
     expect(consoleErrors).toEqual([]);
   });
 
-  test('?backend=cpu forces a backend and the page says which', async ({ page }) => {
-    await page.goto('/?backend=cpu');
+  test('the backend selector (or ?backend=) forces a backend and the page says which', async ({ page }) => {
+    await page.goto('/');
+    await expect(page.getByTestId('backend-name')).toHaveText(/^(webgpu|webgl|wasm|cpu)$/);
+    await page.getByLabel('Use').selectOption('cpu');
+    await expect(page).toHaveURL(/\?backend=cpu$/);
     await expect(page.getByTestId('backend-name')).toHaveText('cpu');
+    await expect(page.getByLabel('Use')).toHaveValue('cpu');
   });
 
   test('switching architecture re-renders the grid for the new model', async ({ page }) => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { buildZip, directory, type FixtureEntry } from '../unit/data/zip-fixtures.ts';
+import { openApp } from './app.ts';
 import { encodePng, flatPng, giantPngHeader } from './fixtures/png.ts';
 
 const folder = mkdtempSync(path.join(tmpdir(), 'ganvas-e2e-'));
@@ -33,10 +34,6 @@ async function jpegInPage(page: Page, width: number, height: number, colour: str
   return new Uint8Array(bytes);
 }
 
-async function openApp(page: Page): Promise<void> {
-  await page.goto('/');
-  await expect(page.getByTestId('backend-name')).toHaveText(/^(webgpu|webgl|wasm|cpu)$/);
-}
 
 const chooseZip = (page: Page) => page.getByLabel('Choose a zip of face images');
 
@@ -103,6 +100,29 @@ test.describe('dataset ingestion', () => {
     // Still usable: a good zip loads afterwards.
     await chooseZip(page).setInputFiles(zipFile('ok.zip', [{ name: 'a.png', data: flatPng(16, 16, [1, 2, 3]) }]));
     await expect(page.getByTestId('dataset-report')).toContainText('Loaded 1 image', { timeout: 30_000 });
+  });
+
+  test('Cancel stops a long load promptly and keeps the set loaded before', async ({ page }) => {
+    await openApp(page);
+    await chooseZip(page).setInputFiles(zipFile('small.zip', [{ name: 'a.png', data: flatPng(16, 16, [9, 9, 9]) }]));
+    await expect(page.getByTestId('dataset-report')).toContainText('Loaded 1 image', { timeout: 30_000 });
+
+    // 1,500 noisy 160 px PNGs: several seconds of decoding on two cores.
+    const big = zipFile(
+      'big.zip',
+      Array.from({ length: 1500 }, (_, i) => ({
+        name: `faces/${i}.png`,
+        data: encodePng(160, 160, 3, new Uint8Array(160 * 160 * 3).map((_, j) => (j * 2654435761 + i * 97) >>> 24)),
+        method: 'store' as const,
+      })),
+    );
+    await chooseZip(page).setInputFiles(big);
+    const progress = page.getByRole('progressbar');
+    await expect(progress).toBeVisible({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByTestId('dataset-report')).toContainText('Loaded 1 image', { timeout: 10_000 });
+    await expect(page.getByRole('button', { name: 'Try it with cartoon faces' })).toBeEnabled();
+    await expect(page.getByRole('alert')).toHaveCount(0);
   });
 
   test('the built-in cartoon faces load with one click', async ({ page }) => {
