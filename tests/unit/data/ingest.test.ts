@@ -5,7 +5,7 @@
  * decodeToPixels' result shape (and reusing its packPixels and header checks). The browser
  * decoder itself is covered by the end-to-end tests (tests/e2e/decode.spec.ts).
  */
-import { describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { buildZip, directory, noise, type FixtureEntry } from './zip-fixtures.ts';
 import { IngestError, ingestPixels, ingestZip, sampleGrid, type IngestDeps } from '../../../src/data/ingest.ts';
 import { cropRectangle, packPixels, type DecodeOptions, type DecodeResult } from '../../../src/data/decode.ts';
@@ -399,6 +399,56 @@ describe('ingestZip: concurrency', () => {
     const gated = gatedDecoder(4);
     await ingestZip(zipFile(plainImages(12)), OPTIONS, deps({ decode: gated.decode }));
     expect(gated.peak()).toBe(4);
+  });
+});
+
+describe('ingestZip: reading', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /**
+   * The zip of `entries` with its central directory listed in reverse: a directory order that
+   * differs from the file order, which some archivers write after an update.
+   */
+  function reversedDirectory(entries: readonly FixtureEntry[]): File {
+    const bytes = buildZip(entries);
+    const view = new DataView(bytes.buffer);
+    const eocd = bytes.length - 22; // fixtures write no comment
+    const size = view.getUint32(eocd + 12, true);
+    const offset = view.getUint32(eocd + 16, true);
+    const records: Uint8Array[] = [];
+    for (let at = offset; at < offset + size; ) {
+      const length = 46 + view.getUint16(at + 28, true) + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
+      records.push(bytes.slice(at, at + length));
+      at += length;
+    }
+    let at = offset;
+    for (const record of records.reverse()) {
+      bytes.set(record, at);
+      at += record.length;
+    }
+    return new File([bytes], 'faces.zip', { lastModified: 1_700_000_000_000 });
+  }
+
+  test('keeps directory (zip) order when it differs from the order of the data in the file', async () => {
+    const images = plainImages(6);
+    const { set } = await ingestZip(reversedDirectory(images), OPTIONS, deps());
+    expect(set.count).toBe(6);
+    images.forEach((_, i) => {
+      const expected = pattern(4, 4, images.length - 1 - i).pixels;
+      expect(Array.from(set.pixels.subarray(i * IMAGE_LENGTH, (i + 1) * IMAGE_LENGTH))).toEqual(Array.from(expected));
+    });
+  });
+
+  test('reads the entries in a few large slices, not one or two per image', async () => {
+    const file = zipFile(plainImages(40));
+    const slice = vi.spyOn(Blob.prototype, 'slice');
+    const { set, report } = await ingestZip(file, OPTIONS, deps());
+    expect(set.count).toBe(40);
+    expect(report.skipped).toEqual([]);
+    // Open (tail + directory), directory hash, then one window for all 40 entries.
+    expect(slice.mock.calls.length).toBeLessThanOrEqual(5);
   });
 });
 

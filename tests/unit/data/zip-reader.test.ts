@@ -1,5 +1,15 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { centralDirectoryHash, crc32, decodeName, openZip, readEntry, ZipError, type ZipErrorCode } from '../../../src/data/zip-reader.ts';
+import {
+  centralDirectoryHash,
+  crc32,
+  decodeName,
+  openZip,
+  readEntries,
+  readEntry,
+  ZipError,
+  type ReadEntriesItem,
+  type ZipErrorCode,
+} from '../../../src/data/zip-reader.ts';
 import { buildZip, crc32 as zlibCrc32, directory, noise, zipBlob, type FixtureEntry } from './zip-fixtures.ts';
 
 const encoder = new TextEncoder();
@@ -293,6 +303,131 @@ describe('readEntry', () => {
 
     // The archive is still readable afterwards.
     expect(await readEntry(archive, entry)).toHaveLength(data.length);
+  });
+});
+
+describe('readEntries', () => {
+  /** Every item the generator yields. */
+  async function collect(items: AsyncIterable<ReadEntriesItem>): Promise<ReadEntriesItem[]> {
+    const all: ReadEntriesItem[] = [];
+    for await (const item of items) all.push(item);
+    return all;
+  }
+
+  /** Slices taken since `slice` was installed: how many, and how many bytes in all. */
+  function sliced(slice: { mock: { calls: [start?: number, end?: number, contentType?: string][] } }, size: number): { count: number; bytes: number } {
+    const bytes = slice.mock.calls.reduce((sum, [start = 0, end = size]) => sum + (end - start), 0);
+    return { count: slice.mock.calls.length, bytes };
+  }
+
+  test('reads stored and deflated entries across tiny windows, in offset order, with local extras and descriptors', async () => {
+    const entries: FixtureEntry[] = Array.from({ length: 30 }, (_, i) => ({
+      name: `f${i}.jpg`,
+      data: i % 3 === 0 ? encoder.encode('face '.repeat(10 + i)) : noise(5 + i * 3, i + 1),
+      method: i % 2 === 0 ? 'deflate' : 'store',
+      // Local extras the directory does not show make some entries longer than planned.
+      ...(i % 7 === 3 ? { localExtra: new Uint8Array([0xfe, 0xca, 16, 0, ...new Uint8Array(16)]) } : {}),
+      ...(i % 5 === 4 ? { dataDescriptor: true } : {}),
+    }));
+    const archive = await openZip(zipBlob(entries));
+    // Asked in reverse: yielded in file order all the same.
+    const items = await collect(readEntries(archive, [...archive.entries].reverse(), { windowBytes: 100 }));
+    expect(items.map((item) => item.entry.name)).toEqual(entries.map((e) => e.name));
+    for (const [i, item] of items.entries()) {
+      expect(item.error).toBeNull();
+      const data = entries[i]?.data;
+      expect(item.bytes).toEqual(typeof data === 'string' ? encoder.encode(data) : data);
+    }
+  });
+
+  test('reads an entry bigger than the window on its own', async () => {
+    const big = noise(5000, 3);
+    const entries: FixtureEntry[] = [
+      { name: 'a.jpg', data: noise(100, 1), method: 'store' },
+      { name: 'big.jpg', data: big, method: 'store' },
+      { name: 'big.bmp', data: encoder.encode('x'.repeat(20_000)) },
+      { name: 'b.jpg', data: noise(100, 2) },
+    ];
+    const archive = await openZip(zipBlob(entries));
+    const items = await collect(readEntries(archive, archive.entries, { windowBytes: 1000 }));
+    expect(items.map((item) => item.error)).toEqual([null, null, null, null]);
+    expect(items[1]?.bytes).toEqual(big);
+    expect(items[2]?.bytes).toHaveLength(20_000);
+    expect(items[3]?.bytes).toEqual(entries[3]?.data);
+  });
+
+  test('yields per-entry errors and goes on: CRC, refused, too large, bomb, truncated', async () => {
+    const entries: FixtureEntry[] = [
+      { name: 'ok1.jpg', data: noise(300, 1) },
+      { name: 'bad.jpg', data: noise(300, 2), method: 'store', crc: 0x12345678 },
+      { name: 'secret.jpg', data: 'x', encrypted: true },
+      { name: 'bz.jpg', data: 'x', methodCode: 12 },
+      { name: 'huge.bmp', data: new Uint8Array(5000), method: 'store' },
+      { name: 'bomb.png', data: new Uint8Array(100_000), declaredSize: 1000 },
+      { name: 'ok2.jpg', data: noise(300, 3), method: 'store' },
+    ];
+    const archive = await openZip(zipBlob(entries));
+    const first = archive.entries[0];
+    if (!first) throw new Error('missing entry');
+    const lying = { ...first, index: 99, name: 'lying.jpg', compressedSize: archive.blob.size };
+    const items = await collect(readEntries(archive, [...archive.entries, lying], { windowBytes: 512, maxBytes: 4000 }));
+    expect(items.map((item) => [item.entry.name, item.error?.code ?? 'ok'])).toEqual([
+      ['ok1.jpg', 'ok'],
+      ['lying.jpg', 'truncated'],
+      ['bad.jpg', 'corrupt'],
+      ['secret.jpg', 'encrypted'],
+      ['bz.jpg', 'unsupported'],
+      ['huge.bmp', 'too-large'],
+      ['bomb.png', 'zip-bomb'],
+      ['ok2.jpg', 'ok'],
+    ]);
+    expect(items.at(-1)?.bytes).toEqual(entries[6]?.data);
+  });
+
+  test('an abort yields one aborted item and ends', async () => {
+    const entries = Array.from({ length: 10 }, (_, i) => ({ name: `p${i}.jpg`, data: noise(200, i + 1) }));
+    const archive = await openZip(zipBlob(entries));
+    const controller = new AbortController();
+    const items: ReadEntriesItem[] = [];
+    for await (const item of readEntries(archive, archive.entries, { windowBytes: 600, signal: controller.signal })) {
+      items.push(item);
+      if (items.length === 2) controller.abort(new Error('user pressed stop'));
+    }
+    expect(items.map((item) => item.error?.code ?? 'ok')).toEqual(['ok', 'ok', 'aborted']);
+    expect(items[2]?.error?.cause).toEqual(new Error('user pressed stop'));
+  });
+
+  test('reads each byte about once, in few slices, and hands out bytes that own their buffer', async () => {
+    const entries: FixtureEntry[] = Array.from({ length: 200 }, (_, i) => ({ name: `p${i}.jpg`, data: noise(10_000, i + 1), method: i % 2 ? 'store' : 'deflate' }));
+    const blob = zipBlob(entries);
+    const archive = await openZip(blob);
+    const slice = vi.spyOn(Blob.prototype, 'slice');
+    const items = await collect(readEntries(archive, archive.entries, { windowBytes: 64 * 1024 }));
+    const { count, bytes } = sliced(slice, blob.size);
+    expect(items.every((item) => item.error === null)).toBe(true);
+    const dataBytes = archive.centralDirectoryOffset;
+    expect(bytes).toBeLessThanOrEqual(dataBytes);
+    expect(bytes).toBeGreaterThan(dataBytes * 0.99);
+    // Windows end on entry boundaries, so each holds at least a window less one entry.
+    expect(count).toBeLessThanOrEqual(Math.ceil(dataBytes / (64 * 1024 - 10_100)) + 1);
+    const stored = items[1]?.bytes;
+    expect(stored?.byteLength).toBe(10_000);
+    expect(stored?.buffer.byteLength).toBe(10_000); // not a view of a window
+  });
+
+  test('skips the bytes of unrequested entries far apart', async () => {
+    const entries: FixtureEntry[] = [
+      { name: 'a.jpg', data: noise(1000, 1), method: 'store' },
+      { name: 'video.mp4', data: noise(3 * 1024 * 1024, 2), method: 'store' },
+      { name: 'b.jpg', data: noise(1000, 3), method: 'store' },
+    ];
+    const blob = zipBlob(entries);
+    const archive = await openZip(blob);
+    const wanted = archive.entries.filter((e) => e.name.endsWith('.jpg'));
+    const slice = vi.spyOn(Blob.prototype, 'slice');
+    const items = await collect(readEntries(archive, wanted));
+    expect(items.map((item) => item.bytes?.length)).toEqual([1000, 1000]);
+    expect(sliced(slice, blob.size).bytes).toBeLessThan(4000);
   });
 });
 
