@@ -17,6 +17,7 @@
  * classification, room checks) are pure functions tested in Node, which has no IndexedDB.
  * The wrapper itself is exercised by the browser end-to-end tests.
  */
+import { estimateStorage, requestResult, transactionDone } from './idb.ts';
 
 /** How a photo becomes a square: crop its centre, or squash the whole frame. */
 export type CropMode = 'centre' | 'squash';
@@ -274,29 +275,4 @@ function createDatasetCache(db: IDBDatabase): DatasetCache {
       db.close();
     },
   };
-}
-
-async function estimateStorage(): Promise<StorageEstimate | null> {
-  try {
-    const storage = (globalThis.navigator as { storage?: StorageManager } | undefined)?.storage;
-    return storage ? await storage.estimate() : null;
-  } catch {
-    return null;
-  }
-}
-
-function requestResult<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
-  });
-}
-
-/** Resolves when the transaction commits; rejects with its error (e.g. QuotaExceededError) on abort. */
-function transactionDone(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onabort = () => reject(tx.error ?? new DOMException('Transaction aborted', 'AbortError'));
-    tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
-  });
 }
