@@ -17,7 +17,7 @@
  * classification, room checks) are pure functions tested in Node, which has no IndexedDB.
  * The wrapper itself is exercised by the browser end-to-end tests.
  */
-import { estimateStorage, requestResult, transactionDone } from './idb.ts';
+import { estimateStorage, openDatabase, transactionDone } from './idb.ts';
 
 /** How a photo becomes a square: crop its centre, or squash the whole frame. */
 export type CropMode = 'centre' | 'squash';
@@ -185,21 +185,8 @@ const PIXELS_STORE = 'pixels';
  * @param factory the IDBFactory to use; tests and special contexts may pass their own.
  */
 export async function openDatasetCache(factory: IDBFactory | undefined = globalThis.indexedDB as IDBFactory | undefined): Promise<DatasetCache | null> {
-  if (!factory) return null;
-  let db: IDBDatabase;
-  try {
-    const request = factory.open(DB_NAME, DB_VERSION);
-    request.onupgradeneeded = () => {
-      const upgrading = request.result;
-      if (!upgrading.objectStoreNames.contains(META_STORE)) upgrading.createObjectStore(META_STORE, { keyPath: 'key' });
-      if (!upgrading.objectStoreNames.contains(PIXELS_STORE)) upgrading.createObjectStore(PIXELS_STORE);
-    };
-    db = await requestResult(request);
-  } catch {
-    return null;
-  }
-  // Another tab upgrading the schema must not be blocked by this connection.
-  db.onversionchange = () => db.close();
+  const db = await openDatabase(factory, DB_NAME, DB_VERSION, [{ name: META_STORE, keyPath: 'key' }, { name: PIXELS_STORE }]);
+  if (!db) return null;
   return createDatasetCache(db);
 }
 

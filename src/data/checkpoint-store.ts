@@ -18,7 +18,7 @@
  */
 import type { Checkpoint } from '../gan/checkpoint.ts';
 import { classifyStorageError, hasRoomFor, type CacheFailureReason } from './cache.ts';
-import { estimateStorage, requestResult, transactionDone } from './idb.ts';
+import { estimateStorage, openDatabase, transactionDone } from './idb.ts';
 
 /** What the UI shows about a stored checkpoint without reading its payload. */
 export interface CheckpointSummary {
@@ -182,21 +182,8 @@ export async function openCheckpointStore(
   factory: IDBFactory | undefined = globalThis.indexedDB as IDBFactory | undefined,
   slot: string = DEFAULT_SLOT,
 ): Promise<CheckpointStore | null> {
-  if (!factory) return null;
-  let db: IDBDatabase;
-  try {
-    const request = factory.open(DB_NAME, DB_VERSION);
-    request.onupgradeneeded = () => {
-      const upgrading = request.result;
-      if (!upgrading.objectStoreNames.contains(SLOTS_STORE)) upgrading.createObjectStore(SLOTS_STORE, { keyPath: 'slot' });
-      if (!upgrading.objectStoreNames.contains(BLOBS_STORE)) upgrading.createObjectStore(BLOBS_STORE);
-    };
-    db = await requestResult(request);
-  } catch {
-    return null;
-  }
-  // Another tab upgrading the schema must not be blocked by this connection.
-  db.onversionchange = () => db.close();
+  const db = await openDatabase(factory, DB_NAME, DB_VERSION, [{ name: SLOTS_STORE, keyPath: 'slot' }, { name: BLOBS_STORE }]);
+  if (!db) return null;
   return createCheckpointStore(db, slot);
 }
 

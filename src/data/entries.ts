@@ -5,18 +5,11 @@
  * Entry names are data, never paths: nothing here resolves `..` or touches a file system, and
  * a name is only ever split to show its last part or to read its extension.
  */
+import type { IngestSkipReason } from '../protocol/dataset.ts';
 import { SUPPORTED_METHODS, type ZipEntry } from './zip-reader.ts';
 
-/** Why an entry is not decoded. */
-export type SkipReason =
-  | 'directory'
-  | 'hidden'
-  | 'not-image'
-  | 'empty'
-  | 'encrypted'
-  | 'unsupported-compression'
-  | 'too-large'
-  | 'zip-bomb';
+/** Why an entry is not decoded: the zip-level reasons of the protocol's IngestSkipReason. */
+export type SkipReason = Exclude<IngestSkipReason, 'corrupt' | 'unsupported'>;
 
 /** Every skip reason, in the order classifyEntry tests them (for reports and exhaustive tests). */
 export const SKIP_REASONS: readonly SkipReason[] = [

@@ -26,3 +26,34 @@ export function transactionDone(tx: IDBTransaction): Promise<void> {
     tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
   });
 }
+
+/**
+ * Opens (creating or upgrading) a database whose stores are named in `stores`, each with an
+ * optional keyPath; resolves null where IndexedDB is missing or refuses to open (Node, some
+ * private-browsing modes, storage disabled), so callers simply go without.
+ */
+export async function openDatabase(
+  factory: IDBFactory | undefined,
+  name: string,
+  version: number,
+  stores: readonly { name: string; keyPath?: string }[],
+): Promise<IDBDatabase | null> {
+  if (!factory) return null;
+  try {
+    const request = factory.open(name, version);
+    request.onupgradeneeded = () => {
+      const upgrading = request.result;
+      for (const store of stores) {
+        if (upgrading.objectStoreNames.contains(store.name)) continue;
+        if (store.keyPath === undefined) upgrading.createObjectStore(store.name);
+        else upgrading.createObjectStore(store.name, { keyPath: store.keyPath });
+      }
+    };
+    const db = await requestResult(request);
+    // Another tab upgrading the schema must not be blocked by this connection.
+    db.onversionchange = () => db.close();
+    return db;
+  } catch {
+    return null;
+  }
+}
