@@ -15,14 +15,14 @@
  * per image), under a per-row time budget; the note column says so for each row.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/chromium.ts';
+import { freePort } from '../tests/e2e/net.ts';
+import { argValue, cpuModel } from './common.ts';
 import type { BenchBackend, BenchOptions, BenchResult } from './browser/bench-types.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -81,23 +81,6 @@ interface NativeRun {
   rows: NativeRow[];
 }
 
-function argValue(name: string): string | null {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? (process.argv[index + 1] ?? null) : null;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Debian's python3 (which sees python3-torch) first, then whatever python3 is on PATH. */
 function findTorchPython(): string | null {
   for (const python of ['/usr/bin/python3', 'python3']) {
@@ -122,17 +105,6 @@ function runNative(quick: boolean, threads: number): NativeRun {
     status: `native: PyTorch ${parsed.torch} (${python}), CPU, ${parsed.threads} threads, ${method}; ${Math.round((Date.now() - started) / 1000)} s`,
     rows: parsed.results,
   };
-}
-
-function cpuModel(): string {
-  try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('model name'));
-    return line ? line.split(':')[1]?.trim() ?? 'unknown' : 'unknown';
-  } catch {
-    return os.cpus()[0]?.model ?? 'unknown';
-  }
 }
 
 const format = (ms: number | null | undefined): string => (ms === null || ms === undefined ? '–' : ms >= 100 ? Math.round(ms).toLocaleString('en-US') : ms.toFixed(1));

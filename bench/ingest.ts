@@ -28,13 +28,14 @@
  * Prints one markdown table, preceded by the date, machine, Chromium version and load average.
  */
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/chromium.ts';
+import { freePort } from '../tests/e2e/net.ts';
+import { argValue, cpuModel } from './common.ts';
 import { buildZip, type FixtureEntry } from '../tests/unit/data/zip-fixtures.ts';
 import type { StageTiming } from './ingest/bench-types.ts';
 
@@ -80,30 +81,6 @@ interface LoadResult {
   count: number;
   peakMiB: number;
   baselineMiB: number;
-}
-
-function argValue(name: string): string | null {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? (process.argv[index + 1] ?? null) : null;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function cpuModel(): string {
-  const line = readFileSync('/proc/cpuinfo', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('model name'));
-  return line?.split(':')[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
 }
 
 const load1 = (): string => (os.loadavg()[0] ?? 0).toFixed(2);
