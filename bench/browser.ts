@@ -19,10 +19,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { createServer } from 'vite';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/chromium.ts';
-import { freePort } from '../tests/e2e/net.ts';
-import { argValue, cpuModel } from './common.ts';
+import { argValue, cpuModel, startBenchServer } from './common.ts';
 import type { BenchBackend, BenchOptions, BenchResult } from './browser/bench-types.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -179,15 +177,7 @@ async function main(): Promise<void> {
   const native = process.argv.includes('--no-native') ? { status: 'native: skipped (--no-native)', rows: [] } : runNative(quick, threads);
   console.error(native.status);
 
-  const port = await freePort();
-  const server = await createServer({
-    configFile: path.join(ROOT, 'vite.config.ts'),
-    root: ROOT,
-    logLevel: 'warn',
-    // No HMR and no file watching: other edits to the repo must not reload the page mid-run.
-    server: { host: '127.0.0.1', port, strictPort: true, hmr: false, watch: null },
-  });
-  await server.listen();
+  const { server, origin } = await startBenchServer();
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
   const rows: Row[] = [];
   const profiles: { label: string; result: BenchResult }[] = [];
@@ -196,7 +186,7 @@ async function main(): Promise<void> {
     page.on('console', (message) => {
       if (message.type() === 'error') console.error(`[page] ${message.text()}`);
     });
-    await page.goto(`http://127.0.0.1:${port}/bench/browser/index.html`);
+    await page.goto(`${origin}/bench/browser/index.html`);
     await page.waitForFunction(() => typeof window.runBench === 'function', undefined, { timeout: 120_000 });
     for (const backendPlan of plan) {
       for (const config of CONFIGS) {

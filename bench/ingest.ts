@@ -30,16 +30,12 @@
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/chromium.ts';
-import { freePort } from '../tests/e2e/net.ts';
-import { argValue, cpuModel } from './common.ts';
+import { argValue, cpuModel, startBenchServer } from './common.ts';
 import { buildZip, type FixtureEntry } from '../tests/unit/data/zip-fixtures.ts';
 import type { StageTiming } from './ingest/bench-types.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Issue 3's goals, on this 2-core machine. */
 const GOAL_IMAGES = 10_000;
 const GOAL_FIRST_LOAD_S = 30;
@@ -187,19 +183,6 @@ function startSampler(): { window(): { baseline: number; peak(): number }; stop(
 // ---------------------------------------------------------------------------------------------
 // The zip
 
-async function startVite(): Promise<{ server: ViteDevServer; origin: string }> {
-  const port = await freePort();
-  const server = await createServer({
-    configFile: path.join(ROOT, 'vite.config.ts'),
-    root: ROOT,
-    logLevel: 'warn',
-    // No HMR and no file watching: other edits to the repo must not reload the page mid-run.
-    server: { host: '127.0.0.1', port, strictPort: true, hmr: false, watch: null },
-  });
-  await server.listen();
-  return { server, origin: `http://127.0.0.1:${port}` };
-}
-
 const launch = (): Promise<Browser> => chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
 
 async function openBenchPage(browser: Browser, origin: string): Promise<Page> {
@@ -330,7 +313,7 @@ async function main(): Promise<void> {
   const loadStart = load1();
 
   const zipFile = path.join(os.tmpdir(), `ganvas-ingest-bench-v${ZIP_VERSION}-${images}.zip`);
-  const { server, origin } = await startVite();
+  const { server, origin } = await startBenchServer();
   const sampler = startSampler();
   let zipNote: string;
   let chromiumVersion: string;
