@@ -2,6 +2,9 @@
  * Seeded randomness. Every random choice in a run derives from the run seed through
  * `deriveSeed`, so a config and a dataset fully determine a run on a deterministic backend.
  */
+import { createRandom } from '../protocol/random.ts';
+
+export { createRandom };
 
 /** Independent random streams of a run; each gets its own derived seeds. */
 export const RANDOM_STREAMS = {
@@ -28,18 +31,6 @@ function mix32(value: number): number {
  */
 export function deriveSeed(runSeed: number, stream: RandomStream, index = 0): number {
   return mix32(mix32(mix32(runSeed) ^ RANDOM_STREAMS[stream]) ^ index) & 0x7fffffff;
-}
-
-/** A small, fast, seeded generator of uniform floats in [0, 1) (mulberry32). */
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A uniform integer in [0, n) from a generator made by createRandom. */

@@ -8,6 +8,7 @@
  * and Chromium cannot rasterise SVG in a worker (createImageBitmap rejects SVG blobs there).
  */
 import { generate, type FaceConfig, type Gender } from 'facesjs';
+import { createRandom } from '../protocol/random.ts';
 
 /** Default number of built-in faces: enough for a DCGAN to learn, quick to rasterise. */
 export const CARTOON_DEFAULT_COUNT = 2000;
@@ -115,14 +116,3 @@ function hashSeed(seed: number, index: number): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
-/** mulberry32: a small, fast seeded generator of floats in [0, 1). */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
