@@ -97,3 +97,28 @@ export function describeReport(report: DatasetReport): string {
   if (total === 0) return head;
   return `${head}; skipped ${total.toLocaleString('en-US')}: ${shown.map((g) => `${g.count.toLocaleString('en-US')} ${g.label}`).join(', ')}`;
 }
+
+/** The built-in cartoon faces are a function of (count, seed): enough to draw the same set again. */
+export interface CartoonOrigin {
+  count: number;
+  seed: number;
+}
+
+const CARTOON_IDENTITY = /^cartoon:v1:(\d+):(\d+):/;
+
+/**
+ * A string that is equal for two loads exactly when they give the same training set: the
+ * cartoon faces by (count, seed, shape); anything else by a hash of its pixels and its shape.
+ */
+export function datasetIdentity(shape: { count: number; side: number; channels: number; crop: CropMode }, origin: CartoonOrigin | { pixelHash: string }): string {
+  const { count, side, channels, crop } = shape;
+  return 'seed' in origin
+    ? `cartoon:v1:${origin.count}:${origin.seed}:${side}:${channels}`
+    : `pixels:v1:${origin.pixelHash}:${count}:${side}:${channels}:${crop}`;
+}
+
+/** The cartoon set an identity names, so the page can draw it again; null for other data. */
+export function cartoonOriginOf(identity: string | null): CartoonOrigin | null {
+  const match = identity ? CARTOON_IDENTITY.exec(identity) : null;
+  return match ? { count: Number(match[1]), seed: Number(match[2]) } : null;
+}

@@ -3,8 +3,24 @@
  * union member; both sides switch on `type` exhaustively (see assertNever).
  */
 import type { TrainConfig } from './config.ts';
-import type { CachedSetSummary, DatasetOptions, DatasetReport, LoadProgress } from './dataset.ts';
+import type { CachedSetSummary, CartoonOrigin, DatasetOptions, DatasetReport, LoadProgress } from './dataset.ts';
 import type { MetricRow } from './metrics.ts';
+
+/** A checkpoint kept in browser storage, as offered for resuming after a reload. */
+export interface StoredCheckpointInfo {
+  /** Steps completed; training resumes at this step. */
+  step: number;
+  config: TrainConfig;
+  /** The data set's identity (see datasetIdentity in dataset.ts), or null when unknown. */
+  datasetIdentity: string | null;
+  /** A name for people, e.g. "faces.zip" or "200 cartoon faces". */
+  datasetName: string;
+  /** ms since the epoch. */
+  savedAt: number;
+}
+
+/** Why a run was rebuilt from a checkpoint. */
+export type RestoreReason = 'resumed' | 'loaded' | 'rolled-back';
 
 /** tfjs backends in the order the worker tries them when the user has no preference. */
 export const BACKEND_PREFERENCE = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -64,7 +80,7 @@ export type ToWorker =
   /** Read, decode and resize a zip of images into the training set (or take it from the cache). */
   | { type: 'load-zip'; file: File; options: DatasetOptions }
   /** Use images the page rendered itself (the built-in cartoon faces): count·S·S·C bytes, transferred. */
-  | { type: 'load-pixels'; name: string; pixels: ArrayBuffer; options: DatasetOptions }
+  | { type: 'load-pixels'; name: string; pixels: ArrayBuffer; options: DatasetOptions; cartoon: CartoonOrigin | null }
   | { type: 'cancel-load' }
   | { type: 'list-cache' }
   | { type: 'clear-cache' }
@@ -77,7 +93,14 @@ export type ToWorker =
   /** End the run; the trained generator stays available for download. */
   | { type: 'stop' }
   | { type: 'set-live'; live: LiveSettings }
-  | { type: 'export-generator' };
+  | { type: 'export-generator' }
+  /** Capture the run now (between steps) and send it back as checkpoint-file bytes. */
+  | { type: 'export-checkpoint' }
+  /** Continue from the checkpoint in browser storage, on the loaded set (which must be the same data). */
+  | { type: 'resume-stored' }
+  | { type: 'discard-stored' }
+  /** Continue from a checkpoint file's bytes; a bad file leaves the current run untouched. */
+  | { type: 'load-checkpoint'; bytes: ArrayBuffer };
 
 export type FromWorker =
   /** `wasmThreads`: threads the wasm backend uses, or null on other backends. */
@@ -86,7 +109,7 @@ export type FromWorker =
   | { type: 'grid'; kind: 'untrained' | 'training'; step: number; image: RgbaImage }
   | { type: 'load-progress'; progress: LoadProgress }
   /** The set is ready: what was used and skipped, and 28 random real samples in Heaton's layout. */
-  | { type: 'dataset'; report: DatasetReport; sample: RgbaImage }
+  | { type: 'dataset'; report: DatasetReport; sample: RgbaImage; identity: string }
   | { type: 'load-failed'; message: string; cancelled: boolean }
   | { type: 'cache-list'; sets: CachedSetSummary[]; available: boolean }
   | { type: 'run-state'; state: RunState; step: number; totalSteps: number }
@@ -102,7 +125,16 @@ export type FromWorker =
       live: LiveSettings;
     }
   | { type: 'generator'; artifacts: GeneratorArtifacts; summary: RunSummary }
-  | { type: 'error'; message: string; recoverable: boolean };
+  | { type: 'error'; message: string; recoverable: boolean }
+  /** The checkpoint in browser storage after init or a discard (null: none). */
+  | { type: 'stored-checkpoint'; info: StoredCheckpointInfo | null }
+  /** An automatic checkpoint was saved, or could not be (training carries on either way). */
+  | { type: 'checkpoint-saved'; step: number }
+  | { type: 'checkpoint-save-failed'; step: number; message: string }
+  /** Encoded checkpoint bytes (transferred), for "Download checkpoint". */
+  | { type: 'checkpoint-file'; step: number; bytes: ArrayBuffer }
+  /** The run was rebuilt at `step`, paused; `rows` is the whole metric history up to it. */
+  | { type: 'run-restored'; reason: RestoreReason; step: number; config: TrainConfig; rows: MetricRow[] };
 
 /** Compile-time exhaustiveness check for switches over message types. */
 export function assertNever(value: never): never {

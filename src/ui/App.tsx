@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { HEATON_DEFAULTS, validateConfig, type TrainConfig } from '../protocol/config.ts';
-import type { CropMode, DatasetOptions } from '../protocol/dataset.ts';
+import { cartoonOriginOf, type CropMode, type DatasetOptions } from '../protocol/dataset.ts';
 import { liveSettingsOf } from '../protocol/messages.ts';
 import { BackendBadge } from './BackendBadge.tsx';
+import { CheckpointBanner } from './CheckpointBanner.tsx';
 import { DatasetPanel } from './DatasetPanel.tsx';
 import { HyperparameterPanel } from './HyperparameterPanel.tsx';
 import { TrainingPanel } from './TrainingPanel.tsx';
@@ -21,9 +22,19 @@ function sameLive(a: TrainConfig, b: TrainConfig): boolean {
 
 export function App() {
   const history = useGridHistory();
-  const { addFrame } = history;
-  const { state, commands } = useTrainer({ onTrainingGrid: addFrame });
+  const { addFrame, clear: clearHistory } = history;
   const [config, setConfig] = useState<TrainConfig>({ ...HEATON_DEFAULTS });
+  const { state, commands } = useTrainer({
+    onTrainingGrid: addFrame,
+    onRunRestored: (restored, reason) => {
+      // A resumed or loaded run brings its own settings; a rollback keeps the grids before it.
+      setConfig(restored);
+      if (reason !== 'rolled-back') clearHistory();
+    },
+  });
+  /** The identity of the data a stored run waits for before resuming (cartoon faces being redrawn). */
+  const resumeWhenLoaded = useRef<string | null>(null);
+  const [resumeNeedsData, setResumeNeedsData] = useState(false);
   const [crop, setCrop] = useState<CropMode>('centre');
   const [source, setSource] = useState<DataSource | null>(null);
 
@@ -73,6 +84,36 @@ export function App() {
     }
   }, [options, loaded, source, runExists, sendLoad]);
 
+  const loadedIdentity = state.load.status === 'ready' ? state.load.identity : null;
+  useEffect(() => {
+    if (resumeWhenLoaded.current === null) return;
+    if (loadedIdentity === resumeWhenLoaded.current) {
+      resumeWhenLoaded.current = null;
+      commands.resumeStored();
+    } else if (state.load.status === 'failed') {
+      resumeWhenLoaded.current = null;
+    }
+  }, [loadedIdentity, state.load.status, commands]);
+
+  const onResumeStored = () => {
+    const stored = state.stored;
+    if (!stored) return;
+    setConfig(stored.config);
+    if (currentSet(state.load)?.identity === stored.datasetIdentity) {
+      commands.resumeStored();
+      return;
+    }
+    const cartoon = cartoonOriginOf(stored.datasetIdentity);
+    if (cartoon && stored.datasetIdentity) {
+      // The built-in set is a function of (count, seed): draw the same faces again, then resume.
+      setSource({ kind: 'cartoon', count: cartoon.count });
+      commands.loadCartoonFaces({ side: stored.config.resolution, channels: stored.config.channels, crop }, cartoon.count, cartoon.seed);
+      resumeWhenLoaded.current = stored.datasetIdentity;
+    } else {
+      setResumeNeedsData(true);
+    }
+  };
+
   // Stable callbacks (reading the latest values through a ref) let the memoised panels skip
   // the re-renders that every metrics message would otherwise cause.
   const latest = useRef({ config, runExists });
@@ -113,6 +154,16 @@ export function App() {
         </div>
       )}
 
+      {state.stored && !runExists && (
+        <CheckpointBanner
+          stored={state.stored}
+          needsData={resumeNeedsData}
+          busy={state.load.status === 'loading' || !state.backend}
+          onResume={onResumeStored}
+          onDiscard={commands.discardStored}
+        />
+      )}
+
       <main className="layout">
         <div className="column">
           <DatasetPanel
@@ -136,6 +187,7 @@ export function App() {
             history={history}
             canStart={hasSet && state.load.status !== 'loading' && validateConfig(config).length === 0 && !runExists}
             onStart={onStart}
+            onLoadCheckpoint={commands.loadCheckpoint}
             commands={commands}
           />
         </div>

@@ -27,11 +27,13 @@ export interface TrainingPanelProps {
   history: ReturnType<typeof useGridHistory>;
   canStart: boolean;
   onStart(): void;
+  /** Continue from a .ganvas file (the page may clear its history first). */
+  onLoadCheckpoint(file: File): void;
   commands: TrainerCommands;
 }
 
 /** Run controls, status, the evolving face grid, charts and downloads. */
-export function TrainingPanel({ state, config, history, canStart, onStart, commands }: TrainingPanelProps) {
+export function TrainingPanel({ state, config, history, canStart, onStart, onLoadCheckpoint, commands }: TrainingPanelProps) {
   const { run } = state;
   const running = run?.state === 'running';
   const paused = run?.state === 'paused';
@@ -39,6 +41,18 @@ export function TrainingPanel({ state, config, history, canStart, onStart, comma
   const [exporting, setExporting] = useState(false);
   const lastThroughput = state.throughput.at(-1)?.imagesPerSecond ?? 0;
   const hasRun = run !== null;
+
+  const [exportingCheckpoint, setExportingCheckpoint] = useState(false);
+  const downloadCheckpoint = async () => {
+    setExportingCheckpoint(true);
+    try {
+      const { step, bytes } = await commands.exportCheckpoint();
+      downloadBlob(new Blob([bytes], { type: 'application/octet-stream' }), `ganvas-step-${step}.ganvas`);
+    } finally {
+      setExportingCheckpoint(false);
+    }
+  };
+  const canCheckpoint = running || paused;
 
   const downloadGenerator = async () => {
     setExporting(true);
@@ -86,6 +100,35 @@ export function TrainingPanel({ state, config, history, canStart, onStart, comma
         )}
       </div>
 
+      <div className="checkpoint-row" role="group" aria-label="Checkpoints">
+        {canCheckpoint && state.checkpoint.savedStep !== null && (
+          <span className="hint" data-testid="checkpoint-status">
+            Saved at step {state.checkpoint.savedStep.toLocaleString('en-US')}
+          </span>
+        )}
+        <label className="inline">
+          Load checkpoint…
+          <input
+            type="file"
+            accept=".ganvas,application/octet-stream"
+            disabled={!state.backend}
+            onChange={(event) => {
+              const file = event.target.files?.[0];
+              if (file) onLoadCheckpoint(file);
+              event.target.value = '';
+            }}
+          />
+        </label>
+      </div>
+      {canCheckpoint && state.checkpoint.failure && (
+        <div className="banner warning" role="status" data-testid="checkpoint-warning">
+          <p>{state.checkpoint.failure}</p>
+          <button type="button" disabled={exportingCheckpoint} onClick={() => void downloadCheckpoint()}>
+            Download checkpoint
+          </button>
+        </div>
+      )}
+
       {run && (
         <StatusBar
           state={run.state}
@@ -125,6 +168,9 @@ export function TrainingPanel({ state, config, history, canStart, onStart, comma
         <div className="downloads" role="group" aria-label="Downloads">
           <button type="button" disabled={exporting} onClick={() => void downloadGenerator()}>
             {exporting ? 'Preparing generator…' : 'Download generator (.zip)'}
+          </button>
+          <button type="button" disabled={exportingCheckpoint || !canCheckpoint} onClick={() => void downloadCheckpoint()}>
+            {exportingCheckpoint ? 'Preparing checkpoint…' : 'Download checkpoint (.ganvas)'}
           </button>
           <button type="button" disabled={!latestFrame} onClick={() => latestFrame && downloadBlob(latestFrame.blob, `train-${history.frames.length}.png`)}>
             Current grid (PNG)

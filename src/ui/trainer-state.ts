@@ -10,6 +10,7 @@ import {
   type FromWorker,
   type LiveSettings,
   type RunState,
+  type StoredCheckpointInfo,
 } from '../protocol/messages.ts';
 import type { MetricRow } from '../protocol/metrics.ts';
 
@@ -23,6 +24,8 @@ export interface GridFrame {
 export interface LoadedSet {
   report: DatasetReport;
   sample: GridFrame;
+  /** Equal for two loads of the same data (see datasetIdentity); checkpoints record it. */
+  identity: string;
 }
 
 /** `previous` is the set the worker still holds while a new load runs or after one fails. */
@@ -38,7 +41,7 @@ export function currentSet(load: LoadStatus): LoadedSet | null {
     case 'empty':
       return null;
     case 'ready':
-      return { report: load.report, sample: load.sample };
+      return { report: load.report, sample: load.sample, identity: load.identity };
     case 'loading':
     case 'failed':
       return load.previous;
@@ -71,6 +74,10 @@ export interface TrainerState {
   live: LiveSettings | null;
   latestGrid: GridFrame | null;
   cache: { available: boolean; sets: CachedSetSummary[] } | null;
+  /** A run saved in browser storage by an earlier visit, offered for resuming; null once used or discarded. */
+  stored: StoredCheckpointInfo | null;
+  /** Automatic checkpoints of the current run: the last step saved, and why the last save failed (if it did). */
+  checkpoint: { savedStep: number | null; failure: string | null };
   /** The latest problem to show, with whether the app can carry on. */
   error: { message: string; recoverable: boolean } | null;
 }
@@ -90,6 +97,8 @@ export const INITIAL_TRAINER_STATE: TrainerState = {
   live: null,
   latestGrid: null,
   cache: null,
+  stored: null,
+  checkpoint: { savedStep: null, failure: null },
   error: null,
 };
 
@@ -127,7 +136,7 @@ export function reduceTrainer(state: TrainerState, action: FromWorker | PageActi
     case 'load-progress':
       return state.load.status === 'loading' ? { ...state, load: { ...state.load, progress: action.progress } } : state;
     case 'dataset':
-      return { ...state, load: { status: 'ready', report: action.report, sample: frameOf(0, action.sample) }, error: null };
+      return { ...state, load: { status: 'ready', report: action.report, sample: frameOf(0, action.sample), identity: action.identity }, error: null };
     case 'load-failed': {
       // After a failed or cancelled load the worker still holds the previous set, so keep showing it.
       const previous = currentSet(state.load);
@@ -168,13 +177,39 @@ export function reduceTrainer(state: TrainerState, action: FromWorker | PageActi
       return state;
     case 'error':
       return { ...state, error: { message: action.message, recoverable: action.recoverable }, previewBusy: false };
+    case 'stored-checkpoint':
+      return { ...state, stored: action.info };
+    case 'checkpoint-saved':
+      return { ...state, checkpoint: { savedStep: action.step, failure: null } };
+    case 'checkpoint-save-failed':
+      return { ...state, checkpoint: { ...state.checkpoint, failure: action.message } };
+    case 'checkpoint-file':
+      return state;
+    case 'run-restored': {
+      // The charts continue the restored history; anything after its step is gone.
+      const keptThroughput = state.throughput.filter((t) => t.step <= action.step);
+      return {
+        ...state,
+        rows: action.rows,
+        throughput: action.reason === 'rolled-back' ? keptThroughput : [],
+        stored: action.reason === 'rolled-back' ? state.stored : null,
+        checkpoint: action.reason === 'rolled-back' ? state.checkpoint : { savedStep: action.step, failure: null },
+        run: {
+          state: 'paused',
+          step: action.step,
+          totalSteps: action.config.steps,
+          elapsedBefore: action.reason === 'rolled-back' ? (state.run?.elapsedBefore ?? 0) : 0,
+          runningSince: null,
+        },
+      };
+    }
     case 'page/preview-requested':
       return { ...state, previewBusy: true };
     case 'page/load-started':
       return { ...state, load: { status: 'loading', source: action.source, progress: null, previous: currentSet(state.load) }, error: null };
     case 'page/run-requested':
       // A new run starts empty charts and history.
-      return { ...state, rows: [], throughput: [], latestGrid: null, run: null, error: null };
+      return { ...state, rows: [], throughput: [], latestGrid: null, run: null, error: null, stored: null, checkpoint: { savedStep: null, failure: null } };
     case 'page/dismiss-error':
       return { ...state, error: null };
     case 'page/worker-crashed':

@@ -12,6 +12,7 @@ import {
   type FromWorker,
   type GeneratorArtifacts,
   type LiveSettings,
+  type RestoreReason,
   type RunSummary,
   type ToWorker,
 } from '../protocol/messages.ts';
@@ -36,6 +37,11 @@ export interface TrainerCommands {
   stop(): void;
   setLive(live: LiveSettings): void;
   exportGenerator(): Promise<{ artifacts: GeneratorArtifacts; summary: RunSummary }>;
+  /** The current run as .ganvas file bytes. */
+  exportCheckpoint(): Promise<{ step: number; bytes: ArrayBuffer }>;
+  resumeStored(): void;
+  discardStored(): void;
+  loadCheckpoint(file: File): void;
   listCache(): void;
   clearCache(): void;
   dismissError(): void;
@@ -44,6 +50,8 @@ export interface TrainerCommands {
 export interface TrainerHooks {
   /** Every training grid, for the history (the reducer keeps only the latest). */
   onTrainingGrid?(frame: GridFrame): void;
+  /** A run was rebuilt from a checkpoint (its settings are now the run's). */
+  onRunRestored?(config: TrainConfig, reason: RestoreReason): void;
 }
 
 export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; commands: TrainerCommands } {
@@ -54,6 +62,7 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
   const workerRef = useRef<Worker | null>(null);
   const hooksRef = useRef(hooks);
   const pendingExport = useRef<{ resolve: (value: { artifacts: GeneratorArtifacts; summary: RunSummary }) => void } | null>(null);
+  const pendingCheckpoint = useRef<{ resolve: (value: { step: number; bytes: ArrayBuffer }) => void } | null>(null);
   const cartoonAbort = useRef<AbortController | null>(null);
 
   useEffect(() => {
@@ -78,6 +87,11 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
         pendingExport.current?.resolve({ artifacts: message.artifacts, summary: message.summary });
         pendingExport.current = null;
       }
+      if (message.type === 'checkpoint-file') {
+        pendingCheckpoint.current?.resolve({ step: message.step, bytes: message.bytes });
+        pendingCheckpoint.current = null;
+      }
+      if (message.type === 'run-restored') hooksRef.current.onRunRestored?.(message.config, message.reason);
       // Charts and grids update several times a second: render them as transitions, which
       // React splits into small slices, so clicks and typing stay responsive while training.
       if (message.type === 'metrics' || message.type === 'grid') startTransition(() => dispatch(message));
@@ -134,7 +148,7 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
         rasteriseCartoonFaces({ count, side: options.side, channels: options.channels, seed, onProgress, signal: controller.signal })
           .then((set) => {
             const pixels = set.pixels.buffer as ArrayBuffer;
-            send({ type: 'load-pixels', name: 'Cartoon faces', pixels, options }, [pixels]);
+            send({ type: 'load-pixels', name: 'Cartoon faces', pixels, options, cartoon: { count, seed } }, [pixels]);
           })
           .catch((error: unknown) => {
             const cancelled = controller.signal.aborted;
@@ -163,6 +177,20 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
           pendingExport.current = { resolve };
           send({ type: 'export-generator' });
         });
+      },
+      exportCheckpoint() {
+        return new Promise((resolve) => {
+          pendingCheckpoint.current = { resolve };
+          send({ type: 'export-checkpoint' });
+        });
+      },
+      resumeStored: () => send({ type: 'resume-stored' }),
+      discardStored: () => send({ type: 'discard-stored' }),
+      loadCheckpoint(file) {
+        file.arrayBuffer().then(
+          (bytes) => send({ type: 'load-checkpoint', bytes }, [bytes]),
+          (error: unknown) => dispatch({ type: 'error', message: `Could not read ${file.name}: ${error instanceof Error ? error.message : String(error)}`, recoverable: true }),
+        );
       },
       listCache: () => send({ type: 'list-cache' }),
       clearCache: () => send({ type: 'clear-cache' }),

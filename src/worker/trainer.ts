@@ -5,18 +5,20 @@
  * Control messages (pause, stop, cancel-load, set-live) act at once, even while a load or a
  * run is in progress: the handler never waits for the training loop.
  */
+import { openCheckpointStore, type CheckpointStore } from '../data/checkpoint-store.ts';
 import type { ImageSet } from '../data/dataset.ts';
 import { openDatasetCache, type DatasetCache } from '../data/cache.ts';
 import { IngestError, ingestPixels, ingestZip, sampleGrid } from '../data/ingest.ts';
+import { CheckpointError, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type Checkpoint } from '../gan/checkpoint.ts';
 import { renderGrid } from '../gan/grid.ts';
 import { createGan, disposeGan, generatePreview } from '../gan/train-step.ts';
 import { validateConfig, type TrainConfig } from '../protocol/config.ts';
-import type { DatasetOptions, DatasetReport } from '../protocol/dataset.ts';
-import { assertNever, type BackendName, type ToWorker } from '../protocol/messages.ts';
+import { cartoonOriginOf, datasetIdentity, type CartoonOrigin, type DatasetOptions, type DatasetReport } from '../protocol/dataset.ts';
+import { assertNever, type BackendName, type RestoreReason, type StoredCheckpointInfo, type ToWorker } from '../protocol/messages.ts';
 import { initialiseBackend } from './backend.ts';
 import { createDecodePool, type DecodePool } from './decode-pool.ts';
 import type { Post } from './post.ts';
-import { createTrainingRun, type TrainingRun } from './training-run.ts';
+import { createTrainingRun, type RunContext, type TrainingRun } from './training-run.ts';
 
 export type { Post } from './post.ts';
 
@@ -37,9 +39,50 @@ export function problemsStarting(config: TrainConfig, set: ImageSet | null): str
   return problems;
 }
 
-export function createTrainer(post: Post): (message: ToWorker) => Promise<void> {
+/**
+ * A 64-bit-ish hash of a set's pixels (two 32-bit FNV-style lanes), as hex: cheap enough for
+ * hundreds of MB, and stable across sessions, so a checkpoint can name the data it trained on.
+ */
+export function hashPixels(pixels: Uint8Array): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ pixels.length;
+  const words = pixels.byteOffset % 4 === 0 ? new Uint32Array(pixels.buffer, pixels.byteOffset, pixels.length >>> 2) : null;
+  const wordBytes = words ? words.length * 4 : 0;
+  if (words) {
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i] ?? 0;
+      a = Math.imul(a ^ w, 0x01000193);
+      b = Math.imul(b ^ w, 0x5bd1e995) ^ (b >>> 15);
+    }
+  }
+  for (let i = wordBytes; i < pixels.length; i++) {
+    const w = pixels[i] ?? 0;
+    a = Math.imul(a ^ w, 0x01000193);
+    b = Math.imul(b ^ w, 0x5bd1e995) ^ (b >>> 15);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
+
+/** A readable name for the data a checkpoint trained on. */
+function datasetNameOf(identity: string | null, fallback: string | null): string {
+  const cartoon = cartoonOriginOf(identity);
+  if (cartoon) return `${cartoon.count} cartoon faces`;
+  return fallback ?? 'an unknown data set';
+}
+
+export interface TrainerDeps {
+  /** Opens the checkpoint store; resolves null where storage is unavailable. Defaults to IndexedDB. */
+  openStore?: () => Promise<CheckpointStore | null>;
+}
+
+export function createTrainer(post: Post, deps: TrainerDeps = {}): (message: ToWorker) => Promise<void> {
   let backend: BackendName | null = null;
-  let dataset: { set: ImageSet; report: DatasetReport } | null = null;
+  let dataset: { set: ImageSet; report: DatasetReport; identity: string } | null = null;
+  let storePromise: Promise<CheckpointStore | null> | null = null;
+  const getStore = () => (storePromise ??= (deps.openStore ?? (() => openCheckpointStore()))().catch(() => null));
+  /** The stored checkpoint offered for resuming, decoded once at init. */
+  let stored: Checkpoint | null = null;
+  let storedName: string | null = null;
   let loading: AbortController | null = null;
   let run: TrainingRun | null = null;
   let decodePool: DecodePool | null = null;
@@ -64,17 +107,22 @@ export function createTrainer(post: Post): (message: ToWorker) => Promise<void> 
     }
   }
 
-  async function load(produce: (signal: AbortSignal) => Promise<{ set: ImageSet; report: DatasetReport }>): Promise<void> {
+  async function load(
+    produce: (signal: AbortSignal) => Promise<{ set: ImageSet; report: DatasetReport }>,
+    cartoon: CartoonOrigin | null = null,
+  ): Promise<void> {
     loading?.abort();
     const controller = new AbortController();
     loading = controller;
     try {
       const loaded = await produce(controller.signal);
       if (controller.signal.aborted) throw new IngestError('cancelled', 'Loading was cancelled.');
-      dataset = loaded;
+      const { report, set } = loaded;
+      const identity = datasetIdentity(report, cartoon ?? { pixelHash: hashPixels(set.pixels) });
+      dataset = { ...loaded, identity };
       const sample = sampleGrid(loaded.set);
       const pixels = sample.pixels.buffer as ArrayBuffer;
-      post({ type: 'dataset', report: loaded.report, sample: { width: sample.width, height: sample.height, pixels } }, [pixels]);
+      post({ type: 'dataset', report, sample: { width: sample.width, height: sample.height, pixels }, identity }, [pixels]);
     } catch (error) {
       const cancelled = controller.signal.aborted || (error instanceof IngestError && error.code === 'cancelled');
       post({ type: 'load-failed', message: cancelled ? 'Loading was cancelled. The previous data set, if any, is still loaded.' : describeError(error), cancelled });
@@ -114,21 +162,94 @@ export function createTrainer(post: Post): (message: ToWorker) => Promise<void> 
     post({ type: 'cache-list', sets, available: true });
   }
 
-  function start(config: TrainConfig): void {
+  async function start(config: TrainConfig): Promise<void> {
     const problems = problemsStarting(config, dataset?.set ?? null);
     if (problems.length > 0 || !dataset) {
       post({ type: 'error', message: `Cannot start: ${problems.join('; ')}.`, recoverable: true });
       return;
     }
+    const context = await runContext(dataset);
     run?.dispose();
-    const { report } = dataset;
-    run = createTrainingRun(config, {
-      set: dataset.set,
+    run = createTrainingRun(config, context);
+    run.start();
+  }
+
+  async function runContext(current: NonNullable<typeof dataset>): Promise<RunContext> {
+    const { report } = current;
+    return {
+      set: current.set,
       backend,
       post,
-      datasetSummary: { name: report.name, count: report.count, side: report.side, channels: report.channels, crop: report.crop },
-    });
-    run.start();
+      datasetSummary: { name: datasetNameOf(current.identity, report.name), count: report.count, side: report.side, channels: report.channels, crop: report.crop },
+      datasetIdentity: current.identity,
+      store: await getStore(),
+    };
+  }
+
+  /** Reads the stored checkpoint (if any) and offers it to the page. */
+  async function reportStored(): Promise<void> {
+    const store = await getStore();
+    const latest = await store?.loadLatest().catch(() => null);
+    stored = null;
+    let info: StoredCheckpointInfo | null = null;
+    if (latest) {
+      try {
+        stored = decodeCheckpoint(latest.bytes);
+        storedName = latest.summary.datasetName;
+        info = {
+          step: stored.step,
+          config: stored.config,
+          datasetIdentity: stored.datasetIdentity,
+          datasetName: datasetNameOf(stored.datasetIdentity, storedName),
+          savedAt: latest.summary.savedAt,
+        };
+      } catch {
+        // A damaged stored checkpoint is not worth offering; the next save replaces it.
+        stored = null;
+      }
+    }
+    post({ type: 'stored-checkpoint', info });
+  }
+
+  /**
+   * Replaces the run with one restored from `checkpoint`, paused at its step, if it trained
+   * on the loaded data. On any problem the current run stays as it was.
+   */
+  async function continueFrom(checkpoint: Checkpoint, name: string, reason: RestoreReason): Promise<boolean> {
+    if (!dataset) {
+      post({ type: 'error', message: `Load the data this checkpoint trained on (${name}) first, then load the checkpoint again.`, recoverable: true });
+      return false;
+    }
+    if (checkpoint.datasetIdentity !== dataset.identity) {
+      post({
+        type: 'error',
+        message: `This checkpoint was trained on different data (${name}) than the images loaded now (${dataset.report.name}). Load the same images with the same size and crop, then try again.`,
+        recoverable: true,
+      });
+      return false;
+    }
+    const problems = problemsStarting(checkpoint.config, dataset.set);
+    if (problems.length > 0) {
+      post({ type: 'error', message: `Cannot continue this checkpoint: ${problems.join('; ')}.`, recoverable: true });
+      return false;
+    }
+    const gan = await restoreCheckpoint(checkpoint);
+    const context = await runContext(dataset);
+    run?.dispose();
+    run = createTrainingRun(checkpoint.config, context, { gan, step: checkpoint.step, metrics: checkpoint.metrics, reason });
+    run.announceRestored(reason);
+    return true;
+  }
+
+  async function loadCheckpointFile(bytes: ArrayBuffer): Promise<void> {
+    let checkpoint: Checkpoint;
+    try {
+      checkpoint = decodeCheckpoint(new Uint8Array(bytes));
+    } catch (error) {
+      post({ type: 'error', message: error instanceof CheckpointError ? error.message : `Could not read this checkpoint: ${describeError(error)}`, recoverable: true });
+      return;
+    }
+    await continueFrom(checkpoint, datasetNameOf(checkpoint.datasetIdentity, 'another data set'), 'loaded');
   }
 
   function withRun(action: (current: TrainingRun) => void | Promise<void>): void | Promise<void> {
@@ -152,7 +273,7 @@ export function createTrainer(post: Post): (message: ToWorker) => Promise<void> 
             crossOriginIsolated: globalThis.crossOriginIsolated === true,
             wasmThreads: choice.wasmThreads,
           });
-          return;
+          return await reportStored();
         }
         case 'preview':
           return await postUntrainedPreview(message.config);
@@ -161,7 +282,7 @@ export function createTrainer(post: Post): (message: ToWorker) => Promise<void> 
         case 'load-pixels': {
           const { name, options } = message;
           const pixels = new Uint8Array(message.pixels);
-          return await load(async () => ingestPixels(pixels, options, name));
+          return await load(async () => ingestPixels(pixels, options, name), message.cartoon);
         }
         case 'cancel-load':
           loading?.abort();
@@ -172,7 +293,7 @@ export function createTrainer(post: Post): (message: ToWorker) => Promise<void> 
           await (await getCache())?.clear();
           return await postCacheList();
         case 'start':
-          return start(message.config);
+          return await start(message.config);
         case 'pause':
           return await withRun((r) => r.pause());
         case 'resume':
@@ -188,6 +309,28 @@ export function createTrainer(post: Post): (message: ToWorker) => Promise<void> 
             const { artifacts, summary } = await r.exportGenerator();
             post({ type: 'generator', artifacts, summary }, [artifacts.weightData]);
           });
+        case 'export-checkpoint':
+          return await withRun(async (r) => {
+            const checkpoint = await r.captureNow();
+            const encoded = encodeCheckpoint(checkpoint);
+            const bytes = encoded.byteOffset === 0 && encoded.byteLength === encoded.buffer.byteLength ? encoded.buffer : encoded.slice().buffer;
+            post({ type: 'checkpoint-file', step: checkpoint.step, bytes }, [bytes]);
+          });
+        case 'resume-stored': {
+          if (!stored) {
+            post({ type: 'error', message: 'There is no saved run to resume any more.', recoverable: true });
+            return;
+          }
+          if (await continueFrom(stored, datasetNameOf(stored.datasetIdentity, storedName), 'resumed')) stored = null;
+          return;
+        }
+        case 'discard-stored':
+          stored = null;
+          await (await getStore())?.clear();
+          post({ type: 'stored-checkpoint', info: null });
+          return;
+        case 'load-checkpoint':
+          return await loadCheckpointFile(message.bytes);
         default:
           assertNever(message);
       }

@@ -3,16 +3,20 @@
  * It talks to the page only through `post`, so tests drive it without a worker.
  */
 import * as tf from '@tensorflow/tfjs';
+import { summariseCheckpoint, type CheckpointStore } from '../data/checkpoint-store.ts';
 import { sampleBatch, type ImageSet } from '../data/dataset.ts';
+import { captureCheckpoint, encodeCheckpoint, restoreCheckpoint, type Checkpoint } from '../gan/checkpoint.ts';
 import { renderGrid } from '../gan/grid.ts';
 import { readMetricRows, type PendingMetrics } from '../gan/metrics.ts';
 import { createGan, disposeGan, generatePreview, trainStep, type Gan } from '../gan/train-step.ts';
 import type { TrainConfig } from '../protocol/config.ts';
+import { STEP_METRICS, type MetricRow } from '../protocol/metrics.ts';
 import {
   liveSettingsOf,
   type BackendName,
   type GeneratorArtifacts,
   type LiveSettings,
+  type RestoreReason,
   type RunState,
   type RunSummary,
 } from '../protocol/messages.ts';
@@ -33,6 +37,10 @@ export interface TrainingRun {
   stop(): Promise<void>;
   setLive(live: LiveSettings): void;
   exportGenerator(): Promise<{ artifacts: GeneratorArtifacts; summary: RunSummary }>;
+  /** For a run built from a checkpoint: tells the page it is paused at its step, with its history and grid. */
+  announceRestored(reason: RestoreReason): void;
+  /** The run's complete state now, captured between two steps. */
+  captureNow(): Promise<Checkpoint>;
   dispose(): void;
 }
 
@@ -52,20 +60,68 @@ function setLearningRate(optimizer: tf.AdamOptimizer, learningRate: number): voi
 export interface RunContext {
   set: ImageSet;
   datasetSummary: RunSummary['dataset'];
+  /** Recorded in checkpoints, so resuming can check it trains on the same data. */
+  datasetIdentity: string | null;
   backend: BackendName | null;
   post: Post;
+  /** Where automatic checkpoints go; null where browser storage is unavailable. */
+  store: CheckpointStore | null;
+}
+
+/** A restored state to continue from, instead of fresh weights at step 0. */
+export interface RunOrigin {
+  gan: Gan;
+  step: number;
+  /** Metric history up to `step`. */
+  metrics: MetricRow[];
+  reason: RestoreReason;
+}
+
+/** The first row with a non-finite metric (a diverged step), if any. */
+export function firstNonFiniteRow(rows: readonly MetricRow[]): { row: MetricRow; value: number } | null {
+  for (const row of rows) {
+    for (const name of STEP_METRICS) {
+      if (!Number.isFinite(row[name])) return { row, value: row[name] };
+    }
+  }
+  return null;
+}
+
+function hasNonFiniteWeights(checkpoint: Checkpoint): boolean {
+  const groups = [checkpoint.generator, checkpoint.discriminator, checkpoint.generatorOptimizer.slots, checkpoint.discriminatorOptimizer.slots];
+  return groups.some((group) => group.some(({ values }) => values.some((v) => !Number.isFinite(v))));
+}
+
+/** Thrown inside the loop when the run rolled back, so the iteration stops cleanly. */
+class Diverged extends Error {
+  constructor() {
+    super('the run diverged and was rolled back');
+  }
 }
 
 /**
  * Creates a run in the paused state at step 0. The config must be valid and match the set's
  * side and channels. Nothing trains until start() or stepOnce().
  */
-export function createTrainingRun(initialConfig: TrainConfig, context: RunContext): TrainingRun {
+export function createTrainingRun(initialConfig: TrainConfig, context: RunContext, origin: RunOrigin | null = null): TrainingRun {
   const { set, post } = context;
   const config: TrainConfig = { ...initialConfig };
-  const gan: Gan = createGan(config);
+  let gan: Gan = origin?.gan ?? createGan(config);
   let state: RunState = 'paused';
-  let step = 0;
+  let step = origin?.step ?? 0;
+  /** Every metric row read so far (checkpoints carry the history, so charts continue after a resume). */
+  let history: MetricRow[] = origin ? [...origin.metrics] : [];
+  /** The latest checkpoint whose weights and losses were all finite: where divergence rolls back to. */
+  let lastGood: Checkpoint | null = null;
+  /** Saves run one after another, in the background: training never waits for storage. */
+  let saving: Promise<void> = Promise.resolve();
+  /** Steps, captures and exports take turns, so a capture never reads weights mid-step. */
+  let exclusive: Promise<unknown> = Promise.resolve();
+  function withExclusive<T>(action: () => Promise<T>): Promise<T> {
+    const result = exclusive.then(action);
+    exclusive = result.catch(() => undefined);
+    return result;
+  }
   let stepsToRunWhilePaused = 0;
   let looping = false;
   let disposed = false;
@@ -85,8 +141,80 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     lastFlush = now;
     stepsSinceFlush = 0;
     const rows = await readMetricRows(batch);
+    const bad = firstNonFiniteRow(rows);
+    const good = bad ? rows.filter((row) => row.step < bad.row.step) : rows;
+    history.push(...good);
     const { numTensors, numBytes } = tf.memory();
-    post({ type: 'metrics', rows, imagesPerSecond, memory: { numTensors, numBytes }, live: liveSettingsOf(config) });
+    if (good.length > 0) post({ type: 'metrics', rows: good, imagesPerSecond, memory: { numTensors, numBytes }, live: liveSettingsOf(config) });
+    if (bad) {
+      await rollBack(bad.row.step, `the loss became ${Number.isNaN(bad.value) ? 'NaN' : 'infinite'}`);
+      throw new Diverged();
+    }
+  }
+
+  /** Copies the state off the device; config is the run's own (live settings included). */
+  async function capture(): Promise<Checkpoint> {
+    const checkpoint = await captureCheckpoint(gan, { step, metrics: history, datasetIdentity: context.datasetIdentity });
+    return { ...checkpoint, config: { ...config } };
+  }
+
+  /**
+   * Divergence: pause, rebuild the GAN from the last good checkpoint, and tell the page.
+   * The learning rates in force stay, so the user can lower them and resume.
+   */
+  async function rollBack(divergedAt: number, what: string): Promise<void> {
+    state = 'paused';
+    stepsToRunWhilePaused = 0;
+    tf.dispose(pending.map((p) => p.values));
+    pending = [];
+    const target = lastGood;
+    if (!target) {
+      post({ type: 'error', message: `Training diverged at step ${divergedAt} (${what}) and there is no checkpoint to roll back to. Start a new run with a lower learning rate.`, recoverable: true });
+      return;
+    }
+    // The checkpoint's own (validated) settings rebuild the networks; the rates in force then apply.
+    const restored = await restoreCheckpoint(target);
+    disposeGan(gan);
+    gan = restored;
+    setLearningRate(gan.generatorOptimizer, config.generatorLearningRate);
+    setLearningRate(gan.discriminatorOptimizer, config.discriminatorLearningRate);
+    step = target.step;
+    history = target.metrics.map((row) => ({ ...row }));
+    post({ type: 'run-restored', reason: 'rolled-back', step, config: { ...config }, rows: history });
+    post({
+      type: 'error',
+      message: `Training diverged at step ${divergedAt} (${what}); rolled back to step ${step}. Try a lower learning rate.`,
+      recoverable: true,
+    });
+  }
+
+  /**
+   * Captures a checkpoint at the current step (metrics flushed first, so a diverged step is
+   * caught before its weights are kept), remembers it for rollback, and saves it in the
+   * background. Call between steps only.
+   */
+  async function checkpointNow(): Promise<void> {
+    await flushMetrics();
+    const checkpoint = await capture();
+    if (hasNonFiniteWeights(checkpoint)) {
+      await rollBack(step, 'a weight became NaN or infinite');
+      throw new Diverged();
+    }
+    lastGood = checkpoint;
+    const savedStep = step;
+    const { store } = context;
+    saving = saving.then(async () => {
+      if (disposed) return;
+      if (!store) {
+        post({ type: 'checkpoint-save-failed', step: savedStep, message: 'Browser storage is unavailable, so checkpoints cannot be saved in this tab; download one instead.' });
+        return;
+      }
+      const bytes = encodeCheckpoint(checkpoint);
+      const summary = summariseCheckpoint(checkpoint, context.datasetSummary?.name ?? null, bytes.byteLength, Date.now());
+      const result = await store.save(bytes, summary);
+      if (result.ok) post({ type: 'checkpoint-saved', step: savedStep });
+      else post({ type: 'checkpoint-save-failed', step: savedStep, message: result.message });
+    });
   }
 
   async function postGrid(): Promise<void> {
@@ -108,26 +236,53 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     stepsSinceFlush += 1;
   }
 
+  /** Runs `action` in turn with captures; true when it stopped because the run rolled back. */
+  function exclusiveUntilDiverged(action: () => Promise<void>): Promise<boolean> {
+    return withExclusive(async () => {
+      try {
+        await action();
+        return false;
+      } catch (error) {
+        if (error instanceof Diverged) return true;
+        throw error;
+      }
+    });
+  }
+
   async function loop(): Promise<void> {
     if (looping) return;
     looping = true;
     try {
-      while (!disposed && (state === 'running' || stepsToRunWhilePaused > 0)) {
+      let lastCheckpointStep = step;
+      let diverged = false;
+      while (!disposed && !diverged && (state === 'running' || stepsToRunWhilePaused > 0)) {
         if (step >= config.steps) {
           state = 'done';
           break;
         }
-        runOneStep();
-        if (stepsToRunWhilePaused > 0) stepsToRunWhilePaused -= 1;
-        if (step % config.previewEvery === 0) await postGrid();
-        if (performance.now() - lastFlush >= METRICS_INTERVAL_MS) await flushMetrics();
-        await yieldToEventLoop();
+        diverged = await exclusiveUntilDiverged(async () => {
+          runOneStep();
+          if (stepsToRunWhilePaused > 0) stepsToRunWhilePaused -= 1;
+          if (step % config.previewEvery === 0) {
+            await checkpointNow();
+            lastCheckpointStep = step;
+            await postGrid();
+          }
+          if (performance.now() - lastFlush >= METRICS_INTERVAL_MS) await flushMetrics();
+        });
+        if (!diverged) await yieldToEventLoop();
       }
       if (!disposed) {
-        await flushMetrics();
+        // Paused between intervals: keep this step too, so a reload loses nothing.
+        if (!diverged) {
+          diverged = await exclusiveUntilDiverged(async () => {
+            if (state === 'paused' && step !== lastCheckpointStep) await checkpointNow();
+            else await flushMetrics();
+          });
+        }
         postState();
-        // Always end on a grid of the final weights, even between preview intervals.
-        if (state === 'done' && step % config.previewEvery !== 0) await postGrid();
+        // After a rollback show the restored weights; at the end, the final ones.
+        if (diverged || (state === 'done' && step % config.previewEvery !== 0)) await postGrid();
       }
     } catch (error) {
       state = 'paused';
@@ -156,7 +311,15 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
       lastFlush = performance.now();
       state = 'running';
       postState();
-      void postGrid().then(loop);
+      // The starting state is the first rollback target (for a restored run, it is the checkpoint).
+      void withExclusive(async () => {
+        lastGood = await capture();
+      })
+        .then(postGrid)
+        .then(loop)
+        .catch((error: unknown) => {
+          post({ type: 'error', message: `Training could not start: ${error instanceof Error ? error.message : String(error)}`, recoverable: true });
+        });
     },
     async pause() {
       if (state !== 'running') return;
@@ -182,7 +345,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
       state = 'stopped';
       stepsToRunWhilePaused = 0;
       if (!looping) {
-        await flushMetrics();
+        await withExclusive(() => flushMetrics()).catch(() => undefined);
         postState();
       }
     },
@@ -221,6 +384,22 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
           savedAt: new Date().toISOString(),
         },
       };
+    },
+    announceRestored(reason) {
+      postState();
+      post({ type: 'run-restored', reason, step, config: { ...config }, rows: history });
+      void withExclusive(async () => {
+        lastGood = await capture();
+        await postGrid();
+      }).catch((error: unknown) => {
+        post({ type: 'error', message: `Could not show the restored run: ${error instanceof Error ? error.message : String(error)}`, recoverable: true });
+      });
+    },
+    captureNow() {
+      return withExclusive(async () => {
+        await flushMetrics();
+        return capture();
+      });
     },
     dispose() {
       disposed = true;

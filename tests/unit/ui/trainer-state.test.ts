@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { HEATON_DEFAULTS } from '../../../src/protocol/config.ts';
 import type { DatasetReport } from '../../../src/protocol/dataset.ts';
 import type { FromWorker } from '../../../src/protocol/messages.ts';
 import { elapsedMs, INITIAL_TRAINER_STATE, reduceTrainer, type PageAction, type TrainerState } from '../../../src/ui/trainer-state.ts';
@@ -52,7 +53,7 @@ describe('reduceTrainer', () => {
   test('a cancelled load keeps the previous set; a failed one shows its message and keeps it too', () => {
     const loaded = apply([
       [{ type: 'page/load-started', source: 'faces.zip' }, 0],
-      [{ type: 'dataset', report, sample: image }, 1],
+      [{ type: 'dataset', report, sample: image, identity: 'pixels:v1:abc:1:16:3:centre' }, 1],
     ]);
     const cancelled = apply(
       [
@@ -83,5 +84,40 @@ describe('reduceTrainer', () => {
     const fresh = reduceTrainer(state, { type: 'page/run-requested' }, 3);
     expect([fresh.rows, fresh.latestGrid, fresh.run]).toEqual([[], null, null]);
     expect(fresh.untrainedGrid?.step).toBe(0);
+  });
+});
+
+describe('reduceTrainer checkpoints', () => {
+  const config = { ...HEATON_DEFAULTS, steps: 500 };
+  const stored = { step: 40, config, datasetIdentity: 'cartoon:v1:200:2024:64:3', datasetName: '200 cartoon faces', savedAt: 1 };
+
+  test('a stored run is offered until it is resumed, and the restored run continues its charts paused', () => {
+    const offered = apply([[{ type: 'stored-checkpoint', info: stored }, 0]]);
+    expect(offered.stored).toEqual(stored);
+    const resumed = apply([[{ type: 'run-restored', reason: 'resumed', step: 40, config, rows: [row(39), row(40)] }, 1]], offered);
+    expect(resumed.stored).toBeNull();
+    expect(resumed.rows.map((r) => r.step)).toEqual([39, 40]);
+    expect(resumed.run).toEqual({ state: 'paused', step: 40, totalSteps: 500, elapsedBefore: 0, runningSince: null });
+    expect(resumed.checkpoint).toEqual({ savedStep: 40, failure: null });
+    const more = apply([[{ type: 'metrics', rows: [row(41)], imagesPerSecond: 1, memory: { numTensors: 1, numBytes: 1 }, live }, 2]], resumed);
+    expect(more.rows.map((r) => r.step)).toEqual([39, 40, 41]);
+  });
+
+  test('saves and save failures are tracked; a rollback truncates the charts and keeps the warning', () => {
+    const state = apply([
+      [{ type: 'run-state', state: 'running', step: 0, totalSteps: 500 }, 0],
+      [{ type: 'metrics', rows: [row(1), row(2), row(3)], imagesPerSecond: 10, memory: { numTensors: 5, numBytes: 100 }, live }, 10],
+      [{ type: 'checkpoint-saved', step: 2 }, 11],
+      [{ type: 'checkpoint-save-failed', step: 3, message: 'Not enough browser storage.' }, 12],
+    ]);
+    expect(state.checkpoint).toEqual({ savedStep: 2, failure: 'Not enough browser storage.' });
+    const rolled = apply([[{ type: 'run-restored', reason: 'rolled-back', step: 2, config, rows: [row(1), row(2)] }, 13]], state);
+    expect(rolled.rows.map((r) => r.step)).toEqual([1, 2]);
+    expect(rolled.run?.state).toBe('paused');
+    expect(rolled.checkpoint.failure).toBe('Not enough browser storage.');
+    expect(apply([[{ type: 'checkpoint-saved', step: 4 }, 14]], rolled).checkpoint).toEqual({ savedStep: 4, failure: null });
+    // A new run forgets the offer and the save status.
+    const fresh = apply([[{ type: 'page/run-requested' }, 15]], { ...rolled, stored });
+    expect([fresh.stored, fresh.checkpoint]).toEqual([null, { savedStep: null, failure: null }]);
   });
 });

@@ -3,7 +3,9 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { createImageSet } from '../../../src/data/dataset.ts';
 import { HEATON_DEFAULTS, gridSize, type TrainConfig } from '../../../src/protocol/config.ts';
 import type { FromWorker } from '../../../src/protocol/messages.ts';
+import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint } from '../../../src/gan/checkpoint.ts';
 import { createTrainingRun } from '../../../src/worker/training-run.ts';
+import { createMemoryCheckpointStore } from './memory-checkpoint-store.ts';
 import { useWasmBackend } from '../backends.ts';
 
 beforeAll(useWasmBackend);
@@ -27,6 +29,8 @@ function harness(config: TrainConfig = TINY) {
     set: createImageSet(pixels, 16, 3),
     backend: 'wasm',
     datasetSummary: { name: 'test', count: 8, side: 16, channels: 3, crop: 'centre' },
+    datasetIdentity: 'pixels:v1:test:8:16:3:centre',
+    store: null,
     post: (message) => posted.push(message),
   });
   const of = <T extends FromWorker['type']>(type: T) => posted.filter((m): m is Extract<FromWorker, { type: T }> => m.type === type);
@@ -112,6 +116,114 @@ describe('createTrainingRun', () => {
     const model = await tf.loadLayersModel(tf.io.fromMemory({ ...artifacts, weightData: artifacts.weightData } as tf.io.ModelArtifacts));
     expect(model.outputs[0]?.shape).toEqual([null, 16, 16, 3]);
     model.dispose();
+    run.dispose();
+  });
+});
+
+describe('checkpoints and divergence', () => {
+  function storedHarness(config: TrainConfig) {
+    const posted: FromWorker[] = [];
+    const store = createMemoryCheckpointStore();
+    const pixels = new Uint8Array(8 * 16 * 16 * 3).map((_, i) => (i * 37) % 256);
+    const run = createTrainingRun(config, {
+      set: createImageSet(pixels, 16, 3),
+      backend: 'wasm',
+      datasetSummary: { name: 'test', count: 8, side: 16, channels: 3, crop: 'centre' },
+      datasetIdentity: 'pixels:v1:test:8:16:3:centre',
+      store,
+      post: (message) => posted.push(message),
+    });
+    const of = <T extends FromWorker['type']>(type: T) => posted.filter((m): m is Extract<FromWorker, { type: T }> => m.type === type);
+    return { run, posted, of, store };
+  }
+
+  test('saves a checkpoint at every preview interval and on pause, with the metric history', async () => {
+    const { run, of, store } = storedHarness({ ...TINY, steps: 1000, previewEvery: 3 });
+    run.start();
+    await until(() => of('checkpoint-saved').length >= 2);
+    await run.pause();
+    await until(() => of('run-state').at(-1)?.state === 'paused');
+    await until(() => of('checkpoint-saved').at(-1)?.step === run.step);
+    const saved = of('checkpoint-saved').map((m) => m.step);
+    expect(saved.slice(0, 2)).toEqual([3, 6]);
+    const latest = await store.loadLatest();
+    if (!latest) throw new Error('nothing stored');
+    const checkpoint = decodeCheckpoint(latest.bytes);
+    expect(checkpoint.step).toBe(run.step);
+    expect(checkpoint.datasetIdentity).toBe('pixels:v1:test:8:16:3:centre');
+    expect(checkpoint.metrics.map((r) => r.step)).toEqual(Array.from({ length: run.step }, (_, i) => i + 1));
+    expect(latest.summary).toMatchObject({ step: run.step, datasetName: 'test' });
+    run.dispose();
+  });
+
+  test('a failing store is reported and training carries on', async () => {
+    const { run, of, store } = storedHarness({ ...TINY, steps: 7, previewEvery: 3 });
+    store.failWith = { ok: false, reason: 'quota', message: 'Not enough browser storage to save a checkpoint.' };
+    run.start();
+    await until(() => run.state === 'done');
+    await until(() => of('checkpoint-save-failed').length >= 2);
+    expect(of('checkpoint-save-failed').map((m) => m.message)[0]).toBe('Not enough browser storage to save a checkpoint.');
+    expect(run.step).toBe(7);
+    run.dispose();
+  });
+
+  test('a restored run continues exactly like the original', async () => {
+    const config = { ...TINY, steps: 1000, previewEvery: 4 };
+    const original = storedHarness(config);
+    original.run.start();
+    await until(() => original.run.step >= 4 && original.of('checkpoint-saved').some((m) => m.step === 4));
+    await original.run.pause();
+    await until(() => original.of('run-state').at(-1)?.state === 'paused');
+    // Round-trip through the file format, as a download and a later load would.
+    const snapshot = await original.run.captureNow();
+    const bytes = encodeCheckpoint(snapshot);
+    original.run.stepOnce();
+    await until(() => original.run.step === snapshot.step + 1);
+    const expected = await original.run.captureNow();
+
+    const restoredCheckpoint = decodeCheckpoint(bytes);
+    const gan = await restoreCheckpoint(restoredCheckpoint);
+    const posted: FromWorker[] = [];
+    const pixels = new Uint8Array(8 * 16 * 16 * 3).map((_, i) => (i * 37) % 256);
+    const resumed = createTrainingRun(restoredCheckpoint.config, {
+      set: createImageSet(pixels, 16, 3),
+      backend: 'wasm',
+      datasetSummary: null,
+      datasetIdentity: restoredCheckpoint.datasetIdentity,
+      store: null,
+      post: (message) => posted.push(message),
+    }, { gan, step: restoredCheckpoint.step, metrics: restoredCheckpoint.metrics, reason: 'loaded' });
+    resumed.announceRestored('loaded');
+    expect(posted.find((m) => m.type === 'run-restored')).toMatchObject({ type: 'run-restored', reason: 'loaded', step: snapshot.step });
+    expect(resumed.state).toBe('paused');
+    resumed.stepOnce();
+    await until(() => resumed.step === snapshot.step + 1);
+    const actual = await resumed.captureNow();
+    expect(actual.generator.map((w) => Array.from(w.values))).toEqual(expected.generator.map((w) => Array.from(w.values)));
+    expect(actual.metrics.at(-1)).toEqual(expected.metrics.at(-1));
+    original.run.dispose();
+    resumed.dispose();
+  });
+
+  test('non-finite losses pause the run and roll back to the last good checkpoint', async () => {
+    const { run, of } = storedHarness({ ...TINY, steps: 1000, previewEvery: 3 });
+    run.start();
+    await until(() => of('checkpoint-saved').some((m) => m.step === 3));
+    // An infinite learning rate sends the weights to ±Infinity/NaN on the next update.
+    run.setLive({ generatorLearningRate: Infinity, discriminatorLearningRate: Infinity, labelSmoothing: 0, previewEvery: 3 });
+    await until(() => of('run-restored').length > 0);
+    await until(() => of('run-state').at(-1)?.state === 'paused');
+    const restored = of('run-restored')[0];
+    if (!restored) throw new Error('no rollback');
+    expect(restored.reason).toBe('rolled-back');
+    expect(restored.step % 3).toBe(0);
+    expect(run.step).toBe(restored.step);
+    expect(restored.rows.map((r) => r.step)).toEqual(Array.from({ length: restored.step }, (_, i) => i + 1));
+    const message = of('error').at(-1)?.message ?? '';
+    expect(message).toMatch(/^Training diverged at step \d+ \((the loss became (NaN|infinite)|a weight became NaN or infinite)\); rolled back to step \d+\. Try a lower learning rate\.$/);
+    expect(message).toContain(`rolled back to step ${restored.step}.`);
+    // Metrics after the rollback never include a non-finite row.
+    expect(of('metrics').flatMap((m) => m.rows).every((r) => Number.isFinite(r.gLoss) && Number.isFinite(r.dRealLoss))).toBe(true);
     run.dispose();
   });
 });
