@@ -133,6 +133,12 @@ export type FromWorker =
   | { type: 'checkpoint-save-failed'; step: number; message: string }
   /** Encoded checkpoint bytes (transferred), for "Download checkpoint". */
   | { type: 'checkpoint-file'; step: number; bytes: ArrayBuffer }
+  /**
+   * The GPU context (WebGL) or device (WebGPU) of `lostBackend` was lost at `lostAtStep`; the
+   * worker now runs on `backend`, and the run was rebuilt from its last checkpoint at
+   * `resumedAtStep` (null: there was none). `message` says so, for a notice.
+   */
+  | { type: 'backend-lost'; lostBackend: BackendName; backend: BackendName; lostAtStep: number; resumedAtStep: number | null; message: string }
   /** The run was rebuilt at `step`, paused; `rows` is the whole metric history up to it. */
   | { type: 'run-restored'; reason: RestoreReason; step: number; config: TrainConfig; rows: MetricRow[] };
 

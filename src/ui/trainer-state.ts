@@ -203,6 +203,9 @@ export function reduceTrainer(state: TrainerState, action: FromWorker | PageActi
         },
       };
     }
+    case 'backend-lost':
+      // The run itself arrives as run-restored; this names the new backend and says what happened.
+      return { ...state, backend: action.backend, error: { message: action.message, recoverable: true } };
     case 'page/preview-requested':
       return { ...state, previewBusy: true };
     case 'page/load-started':

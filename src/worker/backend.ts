@@ -118,10 +118,13 @@ export function wasmThreadsFor(cores: number): number {
  */
 export async function initialiseBackend(preferred: BackendName | null): Promise<BackendChoice> {
   const order = preferred ? [preferred, ...BACKEND_PREFERENCE.filter((b) => b !== preferred)] : [...BACKEND_PREFERENCE];
-  const rejected: BackendRejection[] = [];
+  return initialiseFirst(order, preferred, []);
+}
+
+async function initialiseFirst(order: readonly BackendName[], trusted: BackendName | null, rejected: BackendRejection[], verify = false): Promise<BackendChoice> {
   for (const backend of order) {
     try {
-      if (backend !== preferred) {
+      if (backend !== trusted) {
         const problem = await hardwareProblem(backend);
         if (problem) {
           rejected.push({ backend, reason: problem });
@@ -134,10 +137,137 @@ export async function initialiseBackend(preferred: BackendName | null): Promise<
         continue;
       }
       await tf.ready();
+      if (verify && !(await computesCorrectly())) {
+        rejected.push({ backend, reason: 'computes wrong results' });
+        continue;
+      }
       return { backend, rejected, wasmThreads: backend === 'wasm' ? getThreadsCount() : null };
     } catch (error) {
       rejected.push({ backend, reason: error instanceof Error ? error.message : String(error) });
     }
   }
   throw new Error(`No tfjs backend could be initialised: ${rejected.map((r) => `${r.backend}: ${r.reason}`).join('; ')}`);
+}
+
+/** A tiny sum read back: a backend on a lost context returns zeros or garbage instead of 3. */
+async function computesCorrectly(): Promise<boolean> {
+  const sum = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)));
+  try {
+    return (await sum.data())[0] === 3 && !watchBackendLoss(tf.getBackend() as BackendName).isLost();
+  } finally {
+    sum.dispose();
+  }
+}
+
+/** Tells whether the current backend's GPU context (WebGL) or device (WebGPU) has been lost. */
+export interface BackendLossWatch {
+  /** True once lost; cheap enough to ask between every two steps. */
+  isLost(): boolean;
+  /**
+   * Resolves when the loss is noticed, so a pending read can give up: on a lost WebGL
+   * context tfjs's fence never signals and `await tensor.data()` would wait forever.
+   */
+  readonly lost: Promise<void>;
+  dispose(): void;
+}
+
+/** The parts of tfjs's WebGL and WebGPU backends we read; their own types need DOM and WebGPU libs. */
+interface WebGlBackendLike {
+  gpgpu?: { gl?: WebGLRenderingContext | WebGL2RenderingContext };
+}
+interface WebGpuBackendLike {
+  device?: { lost?: Promise<unknown> };
+}
+
+function currentGl(): WebGLRenderingContext | WebGL2RenderingContext | null {
+  return (tf.backend() as unknown as WebGlBackendLike).gpgpu?.gl ?? null;
+}
+
+/**
+ * Watches the current backend (which must be `backend`) for a lost GPU context. A lost WebGL
+ * context makes tfjs compute zeros or garbage without any error, so the run must ask before
+ * using a step's results: WebGL reports loss through `webglcontextlost` on tfjs's
+ * OffscreenCanvas and through `gl.isContextLost()`; WebGPU through `device.lost`. wasm and
+ * cpu have nothing to lose.
+ */
+export function watchBackendLoss(backend: BackendName): BackendLossWatch {
+  let lost = false;
+  let active = true;
+  let resolveLost: () => void = () => undefined;
+  const lostPromise = new Promise<void>((resolve) => (resolveLost = resolve));
+  const markLost = () => {
+    if (!active || lost) return;
+    lost = true;
+    resolveLost();
+  };
+  if (backend === 'webgl') {
+    const gl = currentGl();
+    if (!gl) return neverLost();
+    // The WebWorker lib omits `canvas` on contexts; tfjs draws on an OffscreenCanvas here.
+    const canvas = (gl as unknown as { canvas?: EventTarget }).canvas ?? new EventTarget();
+    canvas.addEventListener('webglcontextlost', markLost);
+    // In case the event is not delivered (or is delayed) while a read waits.
+    const poll = setInterval(() => {
+      if (gl.isContextLost()) markLost();
+    }, 250);
+    return {
+      isLost: () => {
+        if (active && !lost && gl.isContextLost()) markLost();
+        return lost;
+      },
+      lost: lostPromise,
+      dispose: () => {
+        active = false;
+        clearInterval(poll);
+        canvas.removeEventListener('webglcontextlost', markLost);
+      },
+    };
+  }
+  if (backend === 'webgpu') {
+    void (tf.backend() as unknown as WebGpuBackendLike).device?.lost?.then(markLost);
+    return {
+      isLost: () => lost,
+      lost: lostPromise,
+      dispose: () => {
+        active = false;
+      },
+    };
+  }
+  return neverLost();
+}
+
+/** wasm and cpu: nothing to lose. */
+function neverLost(): BackendLossWatch {
+  return { isLost: () => false, lost: new Promise<void>(() => undefined), dispose: () => undefined };
+}
+
+/**
+ * After `lost`'s context or device was lost: drops tfjs's cached instance of it (and its
+ * compiled programs), then initialises it afresh on a new context, or else the backends after
+ * it in the preference list. The lost backend is retried even in software (it was in use),
+ * and whichever comes up must compute a sum correctly.
+ */
+export async function recoverBackend(lost: BackendName): Promise<BackendChoice> {
+  const factory = tf.findBackendFactory(lost);
+  try {
+    tf.removeBackend(lost);
+  } catch {
+    // Disposing a backend whose context is gone may fail; the instance is dropped either way.
+  }
+  if (factory) tf.registerBackend(lost, factory);
+  const after = BACKEND_PREFERENCE.slice(BACKEND_PREFERENCE.indexOf(lost) + 1);
+  return initialiseFirst([lost, ...after], lost, [], true);
+}
+
+/**
+ * Test and diagnostic hook: asks the browser to lose the current WebGL context (through its
+ * own WEBGL_lose_context extension), as a GPU reset or driver crash would. False when the
+ * backend is not WebGL or the extension is missing.
+ */
+export function loseGpuContext(): boolean {
+  if (tf.getBackend() !== 'webgl') return false;
+  const extension = currentGl()?.getExtension('WEBGL_lose_context');
+  if (!extension) return false;
+  extension.loseContext();
+  return true;
 }

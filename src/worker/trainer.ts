@@ -15,10 +15,10 @@ import { createGan, disposeGan, generatePreview } from '../gan/train-step.ts';
 import { validateConfig, type TrainConfig } from '../protocol/config.ts';
 import { cartoonOriginOf, datasetIdentity, type CartoonOrigin, type DatasetOptions, type DatasetReport } from '../protocol/dataset.ts';
 import { assertNever, type BackendName, type RestoreReason, type StoredCheckpointInfo, type ToWorker } from '../protocol/messages.ts';
-import { initialiseBackend } from './backend.ts';
+import { initialiseBackend, recoverBackend, watchBackendLoss, type BackendChoice, type BackendLossWatch } from './backend.ts';
 import { createDecodePool, type DecodePool } from './decode-pool.ts';
 import type { Post } from './post.ts';
-import { createTrainingRun, type RunContext, type TrainingRun } from './training-run.ts';
+import { createTrainingRun, type BackendLoss, type RunContext, type TrainingRun } from './training-run.ts';
 
 export type { Post } from './post.ts';
 
@@ -73,10 +73,16 @@ function datasetNameOf(identity: string | null, fallback: string | null): string
 export interface TrainerDeps {
   /** Opens the checkpoint store; resolves null where storage is unavailable. Defaults to IndexedDB. */
   openStore?: () => Promise<CheckpointStore | null>;
+  /** Watches the initialised backend for a lost GPU context. Defaults to watchBackendLoss. */
+  watchBackend?: (backend: BackendName) => BackendLossWatch;
+  /** Brings a backend up again after its context was lost. Defaults to recoverBackend. */
+  recoverBackend?: (lost: BackendName) => Promise<BackendChoice>;
 }
 
 export function createTrainer(post: Post, deps: TrainerDeps = {}): (message: ToWorker) => Promise<void> {
   let backend: BackendName | null = null;
+  let lossWatch: BackendLossWatch | null = null;
+  const watchBackend = deps.watchBackend ?? watchBackendLoss;
   let dataset: { set: ImageSet; report: DatasetReport; identity: string } | null = null;
   let storePromise: Promise<CheckpointStore | null> | null = null;
   const getStore = () => (storePromise ??= (deps.openStore ?? (() => openCheckpointStore()))().catch(() => null));
@@ -177,6 +183,12 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): (message: ToW
   async function runContext(current: NonNullable<typeof dataset>): Promise<RunContext> {
     const { report } = current;
     return {
+      lossWatch,
+      onBackendLost: (loss) => {
+        void recoverFromLoss(loss).catch((error: unknown) => {
+          post({ type: 'error', message: `The GPU context was lost at step ${loss.lostAtStep} and training could not resume: ${describeError(error)}`, recoverable: true });
+        });
+      },
       set: current.set,
       backend,
       post,
@@ -184,6 +196,45 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): (message: ToW
       datasetIdentity: current.identity,
       store: await getStore(),
     };
+  }
+
+  /**
+   * The current run's GPU context was lost: bring up its backend on a fresh context (or the
+   * next one in the preference list), rebuild the run from its last good checkpoint, and carry
+   * on running or paused, as it was.
+   */
+  async function recoverFromLoss(loss: BackendLoss): Promise<void> {
+    const lost = backend;
+    const lostRun = run;
+    run = null;
+    lossWatch?.dispose();
+    lossWatch = null;
+    try {
+      lostRun?.dispose();
+    } catch {
+      // Its tensors lived on the lost context; there is nothing left to free.
+    }
+    if (!lost) return;
+    const choice = await (deps.recoverBackend ?? recoverBackend)(lost);
+    backend = choice.backend;
+    lossWatch = watchBackend(choice.backend);
+    const { checkpoint } = loss;
+    const lostAt = `The GPU context was lost at step ${loss.lostAtStep}`;
+    if (!checkpoint || !dataset) {
+      const message = `${lostAt}, before any checkpoint; press Start to train again on ${choice.backend}.`;
+      post({ type: 'backend-lost', lostBackend: lost, backend: choice.backend, lostAtStep: loss.lostAtStep, resumedAtStep: null, message });
+      return;
+    }
+    const gan = await restoreCheckpoint(checkpoint);
+    const context = await runContext(dataset);
+    run = createTrainingRun(loss.config, context, { gan, step: checkpoint.step, metrics: checkpoint.metrics, reason: 'rolled-back' });
+    // 'rolled-back': the page keeps the run's history and settings, as after divergence.
+    run.announceRestored('rolled-back');
+    const message = loss.wasRunning
+      ? `${lostAt}; training resumed from step ${checkpoint.step} on ${choice.backend}.`
+      : `${lostAt}; the run was restored to step ${checkpoint.step} on ${choice.backend}, paused.`;
+    post({ type: 'backend-lost', lostBackend: lost, backend: choice.backend, lostAtStep: loss.lostAtStep, resumedAtStep: checkpoint.step, message });
+    if (loss.wasRunning) run.resume();
   }
 
   /** Reads the stored checkpoint (if any) and offers it to the page. */
@@ -266,6 +317,8 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): (message: ToW
         case 'init': {
           const choice = await initialiseBackend(message.preferred);
           backend = choice.backend;
+          lossWatch?.dispose();
+          lossWatch = watchBackend(choice.backend);
           post({
             type: 'ready',
             backend: choice.backend,

@@ -20,6 +20,7 @@ import {
   type RunState,
   type RunSummary,
 } from '../protocol/messages.ts';
+import type { BackendLossWatch } from './backend.ts';
 import type { Post } from './post.ts';
 
 /** Send metric rows at most this often: often enough for live charts, rarely enough to be cheap. */
@@ -66,6 +67,25 @@ export interface RunContext {
   post: Post;
   /** Where automatic checkpoints go; null where browser storage is unavailable. */
   store: CheckpointStore | null;
+  /** Asked between steps, and raced against reads: the backend's GPU context is lost (see watchBackendLoss). */
+  lossWatch?: BackendLossWatch | null;
+  /**
+   * Called once the run has stopped stepping because the GPU context was lost; it is then
+   * dead (paused, never to step again) and the caller rebuilds from `loss.checkpoint`.
+   */
+  onBackendLost?: (loss: BackendLoss) => void;
+}
+
+/** What a run hands over when its GPU context is lost. */
+export interface BackendLoss {
+  /** The step reached when the loss was noticed (its results were discarded). */
+  lostAtStep: number;
+  /** The last good checkpoint, from before the loss; null if none was captured yet. */
+  checkpoint: Checkpoint | null;
+  /** The settings in force, live ones included. */
+  config: TrainConfig;
+  /** Whether the run was running (rather than paused or single-stepping) when it was lost. */
+  wasRunning: boolean;
 }
 
 /** A restored state to continue from, instead of fresh weights at step 0. */
@@ -99,6 +119,13 @@ class Diverged extends Error {
   }
 }
 
+/** Thrown inside the loop when the GPU context was lost, so no result of the lost context is used. */
+class BackendLostError extends Error {
+  constructor() {
+    super('the GPU context was lost');
+  }
+}
+
 /**
  * Creates a run in the paused state at step 0. The config must be valid and match the set's
  * side and channels. Nothing trains until start() or stepOnce().
@@ -126,6 +153,25 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
   let looping = false;
   let disposed = false;
   let pending: PendingMetrics[] = [];
+  /** Set once the GPU context is lost: the run stops for good and hands over to onBackendLost. */
+  let loss: BackendLoss | null = null;
+
+  /** Throws before anything computed on a lost context is read, kept or shown. */
+  function assertBackendAlive(): void {
+    if (context.lossWatch?.isLost()) throw new BackendLostError();
+  }
+
+  /** A read from the device that gives up when the context is lost (its fence would never signal). */
+  function untilLost<T>(read: Promise<T>): Promise<T> {
+    const watch = context.lossWatch;
+    if (!watch) return read;
+    return Promise.race([
+      read,
+      watch.lost.then((): never => {
+        throw new BackendLostError();
+      }),
+    ]);
+  }
   let lastFlush = performance.now();
   let stepsSinceFlush = 0;
 
@@ -133,6 +179,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
 
   async function flushMetrics(): Promise<void> {
     if (pending.length === 0) return;
+    assertBackendAlive();
     const batch = pending;
     pending = [];
     const now = performance.now();
@@ -140,7 +187,8 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     const imagesPerSecond = (stepsSinceFlush * config.batchSize) / seconds;
     lastFlush = now;
     stepsSinceFlush = 0;
-    const rows = await readMetricRows(batch);
+    const rows = await untilLost(readMetricRows(batch));
+    assertBackendAlive();
     const bad = firstNonFiniteRow(rows);
     const good = bad ? rows.filter((row) => row.step < bad.row.step) : rows;
     history.push(...good);
@@ -154,7 +202,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
 
   /** Copies the state off the device; config is the run's own (live settings included). */
   async function capture(): Promise<Checkpoint> {
-    const checkpoint = await captureCheckpoint(gan, { step, metrics: history, datasetIdentity: context.datasetIdentity });
+    const checkpoint = await untilLost(captureCheckpoint(gan, { step, metrics: history, datasetIdentity: context.datasetIdentity }));
     return { ...checkpoint, config: { ...config } };
   }
 
@@ -180,7 +228,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     setLearningRate(gan.discriminatorOptimizer, config.discriminatorLearningRate);
     step = target.step;
     history = target.metrics.map((row) => ({ ...row }));
-    post({ type: 'run-restored', reason: 'rolled-back', step, config: { ...config }, rows: history });
+    post({ type: 'run-restored', reason: 'rolled-back', step, config: { ...config }, rows: [...history] });
     post({
       type: 'error',
       message: `Training diverged at step ${divergedAt} (${what}); rolled back to step ${step}. Try a lower learning rate.`,
@@ -195,7 +243,9 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
    */
   async function checkpointNow(): Promise<void> {
     await flushMetrics();
+    assertBackendAlive();
     const checkpoint = await capture();
+    assertBackendAlive();
     if (hasNonFiniteWeights(checkpoint)) {
       await rollBack(step, 'a weight became NaN or infinite');
       throw new Diverged();
@@ -219,7 +269,8 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
 
   async function postGrid(): Promise<void> {
     const images = generatePreview(gan);
-    const grid = await renderGrid(images, config).finally(() => images.dispose());
+    const grid = await untilLost(renderGrid(images, config)).finally(() => images.dispose());
+    assertBackendAlive();
     const pixels = grid.pixels.buffer as ArrayBuffer;
     post({ type: 'grid', kind: 'training', step, image: { width: grid.width, height: grid.height, pixels } }, [pixels]);
   }
@@ -234,6 +285,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     }
     step += 1;
     stepsSinceFlush += 1;
+    assertBackendAlive();
   }
 
   /** Runs `action` in turn with captures; true when it stopped because the run rolled back. */
@@ -244,6 +296,10 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
         return false;
       } catch (error) {
         if (error instanceof Diverged) return true;
+        if (error instanceof BackendLostError) {
+          noteLoss();
+          return true;
+        }
         throw error;
       }
     });
@@ -272,6 +328,10 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
         });
         if (!diverged) await yieldToEventLoop();
       }
+      if (loss) {
+        handOverLoss(loss);
+        return;
+      }
       if (!disposed) {
         // Paused between intervals: keep this step too, so a reload loses nothing.
         if (!diverged) {
@@ -280,11 +340,20 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
             else await flushMetrics();
           });
         }
+        if (loss) {
+          handOverLoss(loss);
+          return;
+        }
         postState();
         // After a rollback show the restored weights; at the end, the final ones.
         if (diverged || (state === 'done' && step % config.previewEvery !== 0)) await postGrid();
       }
     } catch (error) {
+      // A lost context can also surface as a tfjs error (a shader that no longer compiles).
+      if (error instanceof BackendLostError || context.lossWatch?.isLost()) {
+        handOverLoss(noteLoss());
+        return;
+      }
       state = 'paused';
       post({
         type: 'error',
@@ -294,6 +363,25 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
       postState();
     } finally {
       looping = false;
+    }
+  }
+
+  /** Stops the run for good; the steps since the last checkpoint are discarded with it. */
+  function noteLoss(): BackendLoss {
+    loss ??= { lostAtStep: step, checkpoint: lastGood, config: { ...config }, wasRunning: state === 'running' };
+    state = 'paused';
+    stepsToRunWhilePaused = 0;
+    tf.dispose(pending.map((p) => p.values));
+    pending = [];
+    return loss;
+  }
+
+  function handOverLoss(lost: BackendLoss): void {
+    if (disposed) return;
+    if (context.onBackendLost) context.onBackendLost(lost);
+    else {
+      postState();
+      post({ type: 'error', message: `The GPU context was lost at step ${lost.lostAtStep}; training paused.`, recoverable: true });
     }
   }
 
@@ -318,6 +406,10 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
         .then(postGrid)
         .then(loop)
         .catch((error: unknown) => {
+          if (error instanceof BackendLostError || context.lossWatch?.isLost()) {
+            handOverLoss(noteLoss());
+            return;
+          }
           post({ type: 'error', message: `Training could not start: ${error instanceof Error ? error.message : String(error)}`, recoverable: true });
         });
     },
@@ -328,7 +420,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
       // The loop notices at its next check and posts the state itself.
     },
     resume() {
-      if (state !== 'paused') return;
+      if (state !== 'paused' || loss) return;
       state = 'running';
       lastFlush = performance.now();
       stepsSinceFlush = 0;
@@ -336,7 +428,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
       void loop();
     },
     stepOnce() {
-      if (state !== 'paused') return;
+      if (state !== 'paused' || loss) return;
       stepsToRunWhilePaused += 1;
       void loop();
     },
@@ -387,7 +479,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     },
     announceRestored(reason) {
       postState();
-      post({ type: 'run-restored', reason, step, config: { ...config }, rows: history });
+      post({ type: 'run-restored', reason, step, config: { ...config }, rows: [...history] });
       void withExclusive(async () => {
         lastGood = await capture();
         await postGrid();

@@ -3,6 +3,7 @@
  * The worker entry: a thin shell that wires `self` to createTrainer. All logic is in trainer.ts.
  */
 import type { ToWorker } from '../protocol/messages.ts';
+import { loseGpuContext } from './backend.ts';
 import { createTrainer } from './trainer.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -10,3 +11,10 @@ const handle = createTrainer((message, transfer = []) => scope.postMessage(messa
 // Each message is handled as it arrives, so pause, stop and cancel act between two steps
 // rather than after the whole run; createTrainer keeps its own state consistent.
 scope.onmessage = (event: MessageEvent<ToWorker>) => void handle(event.data);
+
+/**
+ * Test and diagnostic hook: module workers expose no imports, so this is how an end-to-end
+ * test (or a person in devtools) reaches tfjs's WebGL context to make the browser lose it
+ * through its own WEBGL_lose_context extension. It changes nothing else.
+ */
+(scope as unknown as { ganvasDebug: { loseGpuContext: () => boolean } }).ganvasDebug = { loseGpuContext };

@@ -120,4 +120,14 @@ describe('reduceTrainer checkpoints', () => {
     const fresh = apply([[{ type: 'page/run-requested' }, 15]], { ...rolled, stored });
     expect([fresh.stored, fresh.checkpoint]).toEqual([null, { savedStep: null, failure: null }]);
   });
+
+  test('a lost GPU context names the new backend and says what happened', () => {
+    const message = 'The GPU context was lost at step 8; training resumed from step 5 on wasm.';
+    const state = apply([
+      [{ type: 'ready', backend: 'webgl', rejected: [], crossOriginIsolated: true, wasmThreads: null }, 0],
+      [{ type: 'backend-lost', lostBackend: 'webgl', backend: 'wasm', lostAtStep: 8, resumedAtStep: 5, message }, 1],
+    ]);
+    expect(state.backend).toBe('wasm');
+    expect(state.error).toEqual({ message, recoverable: true });
+  });
 });
