@@ -76,6 +76,11 @@ export interface CachedDatasetMeta {
   sourceName: string;
   /** The ingest report (counts, skip reasons…), as plain JSON. */
   report: JsonValue;
+  /**
+   * The set's datasetIdentity, as checkpoints record it, so a stored run can find its data
+   * here without the zip. Absent in records written before it was kept.
+   */
+  datasetIdentity?: string;
 }
 
 /** A cached set: metadata and count · side · side · channels pixel bytes. */
@@ -124,6 +129,7 @@ export function isCachedDatasetMeta(value: unknown): value is CachedDatasetMeta 
     isCount(record['channels']) &&
     (record['crop'] === 'centre' || record['crop'] === 'squash') &&
     typeof record['sourceName'] === 'string' &&
+    (record['datasetIdentity'] === undefined || typeof record['datasetIdentity'] === 'string') &&
     'report' in record
   );
 }

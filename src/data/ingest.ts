@@ -28,7 +28,8 @@ import { createImageSet, type ImageSet } from './dataset.ts';
 import { composeGrid, type GridImage } from '../gan/grid.ts';
 import { createRandom, randomInt } from '../gan/random.ts';
 import type { GridLayout } from '../protocol/config.ts';
-import type { CacheOutcome, CropMode, DatasetOptions, DatasetReport, IngestSkipReason, LoadProgress, SkippedGroup } from '../protocol/dataset.ts';
+import { datasetIdentity, type CacheOutcome, type CropMode, type DatasetOptions, type DatasetReport, type IngestSkipReason, type LoadProgress, type SkippedGroup } from '../protocol/dataset.ts';
+import { hashPixels } from './pixel-hash.ts';
 
 /** Why a whole load failed. 'cancelled' is the user's own abort, not a failure to show. */
 export type IngestErrorCode =
@@ -473,7 +474,16 @@ async function lookUp(cache: DatasetCache | null, key: string, options: DatasetO
   } catch {
     return null; // get() promises null on trouble; a broken cache must never break a load
   }
-  if (!entry || entry.count === 0 || entry.side !== options.side || entry.channels !== options.channels || entry.crop !== options.crop) return null;
+  if (!entry || entry.side !== options.side || entry.channels !== options.channels || entry.crop !== options.crop) return null;
+  return setFromCache(entry);
+}
+
+/**
+ * A cached entry as a set and its report (marked a cache hit); null when the entry is empty or
+ * its pixels do not make a set of its shape. Also used to resume a stored run without its zip.
+ */
+export function setFromCache(entry: CachedDataset): { set: ImageSet; report: DatasetReport } | null {
+  if (entry.count === 0 || (entry.channels !== 1 && entry.channels !== 3)) return null;
   let set: ImageSet;
   try {
     set = createImageSet(entry.pixels, entry.side, entry.channels);
@@ -486,9 +496,9 @@ async function lookUp(cache: DatasetCache | null, key: string, options: DatasetO
     source: 'zip',
     name: entry.sourceName,
     count: set.count,
-    side: options.side,
-    channels: options.channels,
-    crop: options.crop,
+    side: entry.side,
+    channels: entry.channels,
+    crop: entry.crop,
     skipped: [],
     cache: { status: 'hit' },
     seconds: 0,
@@ -510,6 +520,7 @@ async function writeToCache(cache: DatasetCache | null, key: string, set: ImageS
       crop: report.crop,
       sourceName: report.name,
       report: reportToJson({ ...report, cache: { status: 'stored' } }),
+      datasetIdentity: datasetIdentity(report, { pixelHash: hashPixels(set.pixels) }),
       pixels: set.pixels,
     });
   } catch (error) {

@@ -96,8 +96,12 @@ export type ToWorker =
   | { type: 'export-generator' }
   /** Capture the run now (between steps) and send it back as checkpoint-file bytes. */
   | { type: 'export-checkpoint' }
-  /** Continue from the checkpoint in browser storage, on the loaded set (which must be the same data). */
-  | { type: 'resume-stored' }
+  /**
+   * Continue from the checkpoint in browser storage, on the loaded set (which must be the same
+   * data) or, for a zip, on its decoded set from the cache. `quiet`: when neither has the data,
+   * post nothing, because the page asks the user for the zip itself.
+   */
+  | { type: 'resume-stored'; quiet?: boolean }
   | { type: 'discard-stored' }
   /** Continue from a checkpoint file's bytes; a bad file leaves the current run untouched. */
   | { type: 'load-checkpoint'; bytes: ArrayBuffer };

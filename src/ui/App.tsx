@@ -110,7 +110,10 @@ export function App() {
       commands.loadCartoonFaces({ side: stored.config.resolution, channels: stored.config.channels, crop }, cartoon.count, cartoon.seed);
       resumeWhenLoaded.current = stored.datasetIdentity;
     } else {
+      // A zip: the worker resumes at once when the decoded set is cached; otherwise the banner
+      // asks for the same zip (the hint goes with the banner once the run is restored).
       setResumeNeedsData(true);
+      commands.resumeStored(true);
     }
   };
 

@@ -39,7 +39,8 @@ export interface TrainerCommands {
   exportGenerator(): Promise<{ artifacts: GeneratorArtifacts; summary: RunSummary }>;
   /** The current run as .ganvas file bytes. */
   exportCheckpoint(): Promise<{ step: number; bytes: ArrayBuffer }>;
-  resumeStored(): void;
+  /** Resumes the stored run; `quiet`: say nothing when its data is neither loaded nor cached. */
+  resumeStored(quiet?: boolean): void;
   discardStored(): void;
   loadCheckpoint(file: File): void;
   listCache(): void;
@@ -184,7 +185,7 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
           send({ type: 'export-checkpoint' });
         });
       },
-      resumeStored: () => send({ type: 'resume-stored' }),
+      resumeStored: (quiet = false) => send({ type: 'resume-stored', quiet }),
       discardStored: () => send({ type: 'discard-stored' }),
       loadCheckpoint(file) {
         file.arrayBuffer().then(

@@ -8,7 +8,8 @@
 import { openCheckpointStore, type CheckpointStore } from '../data/checkpoint-store.ts';
 import type { ImageSet } from '../data/dataset.ts';
 import { openDatasetCache, type DatasetCache } from '../data/cache.ts';
-import { IngestError, ingestPixels, ingestZip, sampleGrid } from '../data/ingest.ts';
+import { IngestError, ingestPixels, ingestZip, sampleGrid, setFromCache } from '../data/ingest.ts';
+import { hashPixels } from '../data/pixel-hash.ts';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type Checkpoint } from '../gan/checkpoint.ts';
 import { renderGrid } from '../gan/grid.ts';
 import { createGan, disposeGan, generatePreview } from '../gan/train-step.ts';
@@ -39,30 +40,6 @@ export function problemsStarting(config: TrainConfig, set: ImageSet | null): str
   return problems;
 }
 
-/**
- * A 64-bit-ish hash of a set's pixels (two 32-bit FNV-style lanes), as hex: cheap enough for
- * hundreds of MB, and stable across sessions, so a checkpoint can name the data it trained on.
- */
-export function hashPixels(pixels: Uint8Array): string {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ pixels.length;
-  const words = pixels.byteOffset % 4 === 0 ? new Uint32Array(pixels.buffer, pixels.byteOffset, pixels.length >>> 2) : null;
-  const wordBytes = words ? words.length * 4 : 0;
-  if (words) {
-    for (let i = 0; i < words.length; i++) {
-      const w = words[i] ?? 0;
-      a = Math.imul(a ^ w, 0x01000193);
-      b = Math.imul(b ^ w, 0x5bd1e995) ^ (b >>> 15);
-    }
-  }
-  for (let i = wordBytes; i < pixels.length; i++) {
-    const w = pixels[i] ?? 0;
-    a = Math.imul(a ^ w, 0x01000193);
-    b = Math.imul(b ^ w, 0x5bd1e995) ^ (b >>> 15);
-  }
-  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
-}
-
 /** A readable name for the data a checkpoint trained on. */
 function datasetNameOf(identity: string | null, fallback: string | null): string {
   const cartoon = cartoonOriginOf(identity);
@@ -77,6 +54,8 @@ export interface TrainerDeps {
   watchBackend?: (backend: BackendName) => BackendLossWatch;
   /** Brings a backend up again after its context was lost. Defaults to recoverBackend. */
   recoverBackend?: (lost: BackendName) => Promise<BackendChoice>;
+  /** Opens the decoded-set cache; resolves null where storage is unavailable. Defaults to IndexedDB. */
+  openCache?: () => Promise<DatasetCache | null>;
 }
 
 export function createTrainer(post: Post, deps: TrainerDeps = {}): (message: ToWorker) => Promise<void> {
@@ -94,7 +73,7 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): (message: ToW
   let decodePool: DecodePool | null = null;
   let cache: Promise<DatasetCache | null> | null = null;
 
-  const getCache = () => (cache ??= openDatasetCache().catch(() => null));
+  const getCache = () => (cache ??= (deps.openCache ?? (() => openDatasetCache()))().catch(() => null));
 
   async function postUntrainedPreview(config: TrainConfig): Promise<void> {
     const problems = validateConfig(config);
@@ -292,6 +271,21 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): (message: ToW
     return true;
   }
 
+  /**
+   * Loads the cached set whose identity is `identity`, as if the user had dropped its zip, so a
+   * stored run on a zip resumes without asking for the file. False when no cached set has it.
+   */
+  async function loadCachedSet(identity: string): Promise<boolean> {
+    const opened = await getCache();
+    const meta = (await opened?.list().catch(() => []))?.find((entry) => entry.datasetIdentity === identity);
+    const entry = meta ? await opened?.get(meta.key) : null;
+    const cached = entry ? setFromCache(entry) : null;
+    if (!cached) return false;
+    await load(async () => cached);
+    // load() hashes the pixels again, so a stale or mislabelled record cannot slip through.
+    return dataset?.identity === identity;
+  }
+
   async function loadCheckpointFile(bytes: ArrayBuffer): Promise<void> {
     let checkpoint: Checkpoint;
     try {
@@ -374,7 +368,13 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): (message: ToW
             post({ type: 'error', message: 'There is no saved run to resume any more.', recoverable: true });
             return;
           }
-          if (await continueFrom(stored, datasetNameOf(stored.datasetIdentity, storedName), 'resumed')) stored = null;
+          const checkpoint = stored;
+          const wanted = checkpoint.datasetIdentity;
+          // The built-in faces are redrawn by the page; a zip's set may still be in the cache.
+          if (wanted && dataset?.identity !== wanted && !cartoonOriginOf(wanted) && !(await loadCachedSet(wanted)) && message.quiet) {
+            return; // the page asks the user for the zip
+          }
+          if ((await continueFrom(checkpoint, datasetNameOf(wanted, storedName), 'resumed')) && stored === checkpoint) stored = null;
           return;
         }
         case 'discard-stored':

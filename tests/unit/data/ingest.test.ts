@@ -11,7 +11,8 @@ import { IngestError, ingestPixels, ingestZip, sampleGrid, type IngestDeps } fro
 import { cropRectangle, packPixels, type DecodeOptions, type DecodeResult } from '../../../src/data/decode.ts';
 import { isWithinPixelLimit, readImageDimensions, sniffImageFormat } from '../../../src/data/image-header.ts';
 import type { CachedDataset, CachedDatasetMeta, DatasetCache, PutResult } from '../../../src/data/cache.ts';
-import { describeReport, type DatasetOptions, type LoadProgress } from '../../../src/protocol/dataset.ts';
+import { datasetIdentity, describeReport, type DatasetOptions, type LoadProgress } from '../../../src/protocol/dataset.ts';
+import { hashPixels } from '../../../src/data/pixel-hash.ts';
 
 // ---------------------------------------------------------------------------------------------
 // BMP: written and read here
@@ -495,6 +496,9 @@ describe('ingestZip: cache', () => {
     const first = await ingestZip(file, OPTIONS, deps({ cache }));
     expect(first.report.cache).toEqual({ status: 'stored' });
     expect(cache.puts).toBe(1);
+    // The identity a checkpoint records, so a stored run can find this set without the zip.
+    const pixelHash = hashPixels(first.set.pixels);
+    expect([...cache.records.values()][0]?.datasetIdentity).toBe(datasetIdentity(first.report, { pixelHash }));
 
     let decodes = 0;
     const second = await ingestZip(file, OPTIONS, deps({ cache, decode: async (b, o) => (decodes++, decodeBmp(b, o)) }));
