@@ -88,6 +88,8 @@ export interface IngestDeps {
 export interface IngestResult {
   set: ImageSet;
   report: DatasetReport;
+  /** hashPixels of a freshly decoded set, so the trainer need not hash it again; absent for cache hits, which the trainer re-hashes to verify. */
+  pixelHash?: string;
 }
 
 /**
@@ -276,7 +278,8 @@ export async function ingestZip(file: File, options: DatasetOptions, deps: Inges
   };
 
   progress.report({ phase: 'caching', done: 0, total: 1, bytesRead, bytesTotal }, true);
-  report.cache = await writeToCache(cache, key, set, report);
+  const pixelHash = hashPixels(set.pixels);
+  report.cache = await writeToCache(cache, key, set, report, pixelHash);
   if (signal.aborted) {
     // The user cancelled while the set was being written: honour it, and leave no trace.
     if (report.cache.status === 'stored') await cache?.delete(key).catch(() => undefined);
@@ -284,7 +287,7 @@ export async function ingestZip(file: File, options: DatasetOptions, deps: Inges
   }
   progress.report({ phase: 'caching', done: 1, total: 1, bytesRead, bytesTotal }, true);
   report.seconds = (now() - started) / 1000;
-  return { set, report };
+  return { set, report, pixelHash };
 }
 
 /**
@@ -507,7 +510,7 @@ export function setFromCache(entry: CachedDataset): { set: ImageSet; report: Dat
 }
 
 /** Writes the set and says what happened, in words for the report. */
-async function writeToCache(cache: DatasetCache | null, key: string, set: ImageSet, report: DatasetReport): Promise<CacheOutcome> {
+async function writeToCache(cache: DatasetCache | null, key: string, set: ImageSet, report: DatasetReport, pixelHash: string): Promise<CacheOutcome> {
   if (!cache) return notCached('this browser has no IndexedDB (or it is turned off)');
   let result: PutResult;
   try {
@@ -520,7 +523,7 @@ async function writeToCache(cache: DatasetCache | null, key: string, set: ImageS
       crop: report.crop,
       sourceName: report.name,
       report: reportToJson({ ...report, cache: { status: 'stored' } }),
-      datasetIdentity: datasetIdentity(report, { pixelHash: hashPixels(set.pixels) }),
+      datasetIdentity: datasetIdentity(report, { pixelHash }),
       pixels: set.pixels,
     });
   } catch (error) {

@@ -93,7 +93,7 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): (message: ToW
   }
 
   async function load(
-    produce: (signal: AbortSignal) => Promise<{ set: ImageSet; report: DatasetReport }>,
+    produce: (signal: AbortSignal) => Promise<{ set: ImageSet; report: DatasetReport; pixelHash?: string }>,
     cartoon: CartoonOrigin | null = null,
   ): Promise<void> {
     loading?.abort();
@@ -103,7 +103,7 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): (message: ToW
       const loaded = await produce(controller.signal);
       if (controller.signal.aborted) throw new IngestError('cancelled', 'Loading was cancelled.');
       const { report, set } = loaded;
-      const identity = datasetIdentity(report, cartoon ?? { pixelHash: hashPixels(set.pixels) });
+      const identity = datasetIdentity(report, cartoon ?? { pixelHash: loaded.pixelHash ?? hashPixels(set.pixels) });
       dataset = { ...loaded, identity };
       const sample = sampleGrid(loaded.set);
       const pixels = sample.pixels.buffer as ArrayBuffer;

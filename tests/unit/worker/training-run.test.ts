@@ -22,7 +22,7 @@ const TINY: TrainConfig = {
   gridCols: 3,
 };
 
-function harness(config: TrainConfig = TINY) {
+function harness(config: TrainConfig = TINY, store: ReturnType<typeof createMemoryCheckpointStore> | null = null) {
   const posted: FromWorker[] = [];
   const pixels = new Uint8Array(8 * 16 * 16 * 3).map((_, i) => (i * 37) % 256);
   const run = createTrainingRun(config, {
@@ -30,11 +30,11 @@ function harness(config: TrainConfig = TINY) {
     backend: 'wasm',
     datasetSummary: { name: 'test', count: 8, side: 16, channels: 3, crop: 'centre' },
     datasetIdentity: 'pixels:v1:test:8:16:3:centre',
-    store: null,
+    store,
     post: (message) => posted.push(message),
   });
   const of = <T extends FromWorker['type']>(type: T) => posted.filter((m): m is Extract<FromWorker, { type: T }> => m.type === type);
-  return { run, posted, of };
+  return { run, posted, of, store };
 }
 
 async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
@@ -121,21 +121,12 @@ describe('createTrainingRun', () => {
 });
 
 describe('checkpoints and divergence', () => {
-  function storedHarness(config: TrainConfig) {
-    const posted: FromWorker[] = [];
-    const store = createMemoryCheckpointStore();
-    const pixels = new Uint8Array(8 * 16 * 16 * 3).map((_, i) => (i * 37) % 256);
-    const run = createTrainingRun(config, {
-      set: createImageSet(pixels, 16, 3),
-      backend: 'wasm',
-      datasetSummary: { name: 'test', count: 8, side: 16, channels: 3, crop: 'centre' },
-      datasetIdentity: 'pixels:v1:test:8:16:3:centre',
-      store,
-      post: (message) => posted.push(message),
-    });
-    const of = <T extends FromWorker['type']>(type: T) => posted.filter((m): m is Extract<FromWorker, { type: T }> => m.type === type);
+  /** A run saving into a real (in-memory) implementation of the checkpoint store. */
+  const storedHarness = (config: TrainConfig) => {
+    const { run, posted, of, store } = harness(config, createMemoryCheckpointStore());
+    if (!store) throw new Error('storedHarness needs a store');
     return { run, posted, of, store };
-  }
+  };
 
   test('saves a checkpoint at every preview interval and on pause, with the metric history', async () => {
     const { run, of, store } = storedHarness({ ...TINY, steps: 1000, previewEvery: 3 });
