@@ -5,6 +5,11 @@ import { CHROMIUM_PATH, CHROMIUM_ARGS } from './tests/e2e/chromium.ts';
 const PORT = Number(process.env['E2E_PORT'] ?? 5199);
 const DEV_PORT = PORT + 1;
 const EXTRA_FLAGS = process.env['E2E_SERVER_FLAGS'] ?? '';
+/** A separate build folder, so two runs on one checkout don't overwrite each other's dist/. */
+const DIST = process.env['E2E_DIST'];
+const APP_SERVER = DIST
+  ? `npx vite build --outDir ${DIST} --emptyOutDir && npx vite preview --outDir ${DIST}`
+  : 'npm start --';
 
 /** Specs that load test-only harness pages, which only the dev server serves. */
 const DEV_SERVER_SPECS = ['**/decode.spec.ts', '**/cartoon-faces.spec.ts', '**/isolation.spec.ts'];
@@ -33,7 +38,7 @@ export default defineConfig({
   ],
   webServer: [
     {
-      command: `npm start -- --host 127.0.0.1 --port ${PORT} --strictPort`,
+      command: `${APP_SERVER} --host 127.0.0.1 --port ${PORT} --strictPort`,
       url: `http://127.0.0.1:${PORT}`,
       reuseExistingServer: false,
       timeout: 120_000,

@@ -26,7 +26,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { version as APP_VERSION } from '../../package.json';
 import { validateConfig, type TrainConfig } from '../protocol/config.ts';
-import { STEP_METRICS, type MetricRow } from '../protocol/metrics.ts';
+import { STEP_METRICS, type MetricRow, type QualityRow } from '../protocol/metrics.ts';
 import { createGan, disposeGan, type Gan } from './train-step.ts';
 
 /** Bumped whenever the layout or the header's meaning changes; older readers then refuse cleanly. */
@@ -67,6 +67,8 @@ export interface Checkpoint {
   step: number;
   /** Metric history up to `step`, oldest first. */
   metrics: MetricRow[];
+  /** Quality measurements (SWD) up to `step`, oldest first. */
+  quality: QualityRow[];
   /** The data set the run trained on (a cache key or similar), or null when unknown. */
   datasetIdentity: string | null;
   /** Version of Ganvas that captured the state. */
@@ -147,6 +149,8 @@ export interface CaptureOptions {
   /** Steps completed so far. */
   step: number;
   metrics: MetricRow[];
+  /** Quality measurements so far; none when omitted. */
+  quality?: QualityRow[];
   datasetIdentity: string | null;
 }
 
@@ -165,6 +169,7 @@ export async function captureCheckpoint(gan: Gan, options: CaptureOptions): Prom
     config: { ...gan.config },
     step: options.step,
     metrics: options.metrics.map((row) => ({ ...row })),
+    quality: (options.quality ?? []).map((row) => ({ ...row, perLevel: [...row.perLevel] })),
     datasetIdentity: options.datasetIdentity,
     appVersion: APP_VERSION,
     generator,
@@ -299,6 +304,8 @@ interface CheckpointHeader {
   datasetIdentity: string | null;
   /** Columnar: one array per column (`step` and STEP_METRICS), much smaller than an array of rows. */
   metrics: Record<string, JsonMetric[]>;
+  /** Absent in files written before quality was measured. */
+  quality?: QualityRow[];
   dropoutMaskCounts: number[];
   optimizers: Record<'generator' | 'discriminator', Omit<AdamState, 'slots'>>;
   tensors: TensorEntry[];
@@ -352,6 +359,7 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array<ArrayBuffer
     step: checkpoint.step,
     datasetIdentity: checkpoint.datasetIdentity,
     metrics: Object.fromEntries(METRIC_COLUMNS.map((column) => [column, checkpoint.metrics.map((row) => toJsonMetric(row[column]))])),
+    quality: checkpoint.quality,
     dropoutMaskCounts: checkpoint.dropoutMaskCounts,
     optimizers: { generator: optimizerScalars(checkpoint.generatorOptimizer), discriminator: optimizerScalars(checkpoint.discriminatorOptimizer) },
     tensors: tensors.map(({ group, weight }) => ({ group, name: weight.name, shape: weight.shape, dtype: 'float32' })),
@@ -418,6 +426,27 @@ function parseMetrics(value: unknown): MetricRow[] {
   });
 }
 
+const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/** The quality history; files from before it existed have none. */
+function parseQuality(value: unknown): QualityRow[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw corruptHeader('the quality history is malformed');
+  return value.map((row: unknown) => {
+    if (
+      !isObject(row) ||
+      !isCount(row['step']) ||
+      !isFiniteNumber(row['swd']) ||
+      !isCount(row['images']) ||
+      !Array.isArray(row['perLevel']) ||
+      !row['perLevel'].every(isFiniteNumber)
+    ) {
+      throw corruptHeader('the quality history is malformed');
+    }
+    return { step: row['step'], swd: row['swd'], images: row['images'], perLevel: [...(row['perLevel'] as number[])] };
+  });
+}
+
 /** Checks the untrusted header's structure; the config is checked separately, by validateConfig. */
 function parseHeader(value: unknown): CheckpointHeader {
   if (!isObject(value)) throw corruptHeader('its header is not an object');
@@ -478,6 +507,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   }
   const header = parseHeader(json);
   const metrics = parseMetrics(isObject(json) ? json['metrics'] : undefined);
+  const quality = parseQuality(isObject(json) ? json['quality'] : undefined);
 
   const expectedPayload = header.tensors.reduce((sum, entry) => sum + entry.shape.reduce((a, b) => a * b, 1) * 4, 0);
   if (expectedPayload !== header.payloadBytes) throw corruptHeader('the tensor list does not add up to the payload size');
@@ -505,6 +535,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     config: header.config,
     step: header.step,
     metrics,
+    quality,
     datasetIdentity: header.datasetIdentity,
     appVersion: header.appVersion,
     generator: groups.generator,

@@ -4,7 +4,7 @@
  */
 import type { TrainConfig } from './config.ts';
 import type { CachedSetSummary, CartoonOrigin, DatasetOptions, DatasetReport, LoadProgress } from './dataset.ts';
-import type { MetricRow } from './metrics.ts';
+import type { MetricRow, QualityRow } from './metrics.ts';
 
 /** A checkpoint kept in browser storage, as offered for resuming after a reload. */
 export interface StoredCheckpointInfo {
@@ -63,6 +63,43 @@ export interface GeneratorArtifacts {
   convertedBy?: string | null;
 }
 
+/**
+ * Which generator the Generate view draws from: the current run's (`live`, its weights as they
+ * are when asked) or one uploaded from an earlier "Download generator" zip.
+ */
+export type GeneratorSource = 'live' | 'uploaded';
+
+/** What the page shows about an uploaded generator. */
+export interface UploadedGeneratorInfo {
+  /** The zip's file name. */
+  fileName: string;
+  /** The run it came from, as recorded in its ganvas-run.json. */
+  summary: RunSummary;
+}
+
+/** One generated face: the seed names its latent vector (see latentForSeed). S×S RGBA. */
+export interface GeneratedFace {
+  seed: number;
+  image: RgbaImage;
+}
+
+/** A real training image close to a generated one; `distance` is the RMS pixel difference in 0–255 levels. */
+export interface NearestImage {
+  /** Index of the image in the loaded set. */
+  index: number;
+  distance: number;
+  image: RgbaImage;
+}
+
+/** The "Export recipe" bundle: what continuing in Keras on a bigger machine needs. */
+export interface RecipeFiles {
+  /** Heaton's training_data_S_S.npy: float32 (N, S, S, C) in [-1, 1]; transferred. */
+  datasetNpy: ArrayBuffer;
+  generator: GeneratorArtifacts;
+  discriminator: GeneratorArtifacts;
+  summary: RunSummary;
+}
+
 export interface RunSummary {
   config: TrainConfig;
   step: number;
@@ -104,7 +141,24 @@ export type ToWorker =
   | { type: 'resume-stored'; quiet?: boolean }
   | { type: 'discard-stored' }
   /** Continue from a checkpoint file's bytes; a bad file leaves the current run untouched. */
-  | { type: 'load-checkpoint'; bytes: ArrayBuffer };
+  | { type: 'load-checkpoint'; bytes: ArrayBuffer }
+  /**
+   * Generate view. Requests carry a `requestId` that the answer (or `generate-failed`) repeats.
+   * `load-generator`: read a generator zip downloaded earlier; answered by `generator-loaded` or
+   * `generate-failed` (a zip that isn't ours gets a message and replaces nothing).
+   */
+  | { type: 'load-generator'; requestId: number; file: File }
+  /** Faces for integer seeds, from the live or the uploaded generator; answered by `faces`. */
+  | { type: 'generate'; requestId: number; source: GeneratorSource; seeds: number[] }
+  /**
+   * `frames` faces along the spherical path from seed `from`'s latent to seed `to`'s
+   * (t = i / (frames − 1), so the ends are exactly the two seeds' faces); answered by `walk-frames`.
+   */
+  | { type: 'walk'; requestId: number; source: GeneratorSource; from: number; to: number; frames: number }
+  /** The loaded set's `count` images nearest to seed `seed`'s face (L2 on pixels); answered by `nearest-real`. */
+  | { type: 'nearest-real'; requestId: number; source: GeneratorSource; seed: number; count: number }
+  /** The current run's recipe for Keras; answered by `recipe`. */
+  | { type: 'export-recipe'; requestId: number };
 
 export type FromWorker =
   /** `wasmThreads`: threads the wasm backend uses, or null on other backends. */
@@ -144,7 +198,17 @@ export type FromWorker =
    */
   | { type: 'backend-lost'; lostBackend: BackendName; backend: BackendName; lostAtStep: number; resumedAtStep: number | null; message: string }
   /** The run was rebuilt at `step`, paused; `rows` is the whole metric history up to it. */
-  | { type: 'run-restored'; reason: RestoreReason; step: number; config: TrainConfig; rows: MetricRow[] };
+  | { type: 'run-restored'; reason: RestoreReason; step: number; config: TrainConfig; rows: MetricRow[]; quality: QualityRow[] }
+  /** A quality measurement (SWD) of the current run finished. */
+  | { type: 'quality'; row: QualityRow }
+  | { type: 'generator-loaded'; requestId: number; info: UploadedGeneratorInfo }
+  /** Faces in the order of the request's seeds; pixels transferred. */
+  | { type: 'faces'; requestId: number; faces: GeneratedFace[] }
+  | { type: 'walk-frames'; requestId: number; frames: RgbaImage[] }
+  | { type: 'nearest-real'; requestId: number; generated: GeneratedFace; matches: NearestImage[] }
+  | { type: 'recipe'; requestId: number; files: RecipeFiles }
+  /** A Generate-view or recipe request failed; `message` says why and what to do. Nothing else changed. */
+  | { type: 'generate-failed'; requestId: number; message: string };
 
 /** Compile-time exhaustiveness check for switches over message types. */
 export function assertNever(value: never): never {

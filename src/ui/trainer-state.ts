@@ -12,7 +12,7 @@ import {
   type RunState,
   type StoredCheckpointInfo,
 } from '../protocol/messages.ts';
-import type { MetricRow } from '../protocol/metrics.ts';
+import type { MetricRow, QualityRow } from '../protocol/metrics.ts';
 
 export interface GridFrame {
   step: number;
@@ -68,6 +68,8 @@ export interface TrainerState {
   load: LoadStatus;
   run: RunView | null;
   rows: MetricRow[];
+  /** Quality measurements (SWD) of the current run, in step order. */
+  quality: QualityRow[];
   throughput: { step: number; imagesPerSecond: number }[];
   memory: { numTensors: number; numBytes: number } | null;
   /** The live settings the worker last reported using. */
@@ -92,6 +94,7 @@ export const INITIAL_TRAINER_STATE: TrainerState = {
   load: { status: 'empty' },
   run: null,
   rows: [],
+  quality: [],
   throughput: [],
   memory: null,
   live: null,
@@ -191,6 +194,7 @@ export function reduceTrainer(state: TrainerState, action: FromWorker | PageActi
       return {
         ...state,
         rows: action.rows,
+        quality: action.quality,
         throughput: action.reason === 'rolled-back' ? keptThroughput : [],
         stored: action.reason === 'rolled-back' ? state.stored : null,
         checkpoint: action.reason === 'rolled-back' ? state.checkpoint : { savedStep: action.step, failure: null },
@@ -203,6 +207,16 @@ export function reduceTrainer(state: TrainerState, action: FromWorker | PageActi
         },
       };
     }
+    case 'quality':
+      return { ...state, quality: [...state.quality.filter((row) => row.step < action.row.step), action.row] };
+    case 'generator-loaded':
+    case 'faces':
+    case 'walk-frames':
+    case 'nearest-real':
+    case 'recipe':
+    case 'generate-failed':
+      // Answers to requests; use-trainer settles their promises, they change no shared state.
+      return state;
     case 'backend-lost':
       // The run itself arrives as run-restored; this names the new backend and says what happened.
       return { ...state, backend: action.backend, error: { message: action.message, recoverable: true } };
@@ -212,7 +226,7 @@ export function reduceTrainer(state: TrainerState, action: FromWorker | PageActi
       return { ...state, load: { status: 'loading', source: action.source, progress: null, previous: currentSet(state.load) }, error: null };
     case 'page/run-requested':
       // A new run starts empty charts and history.
-      return { ...state, rows: [], throughput: [], latestGrid: null, run: null, error: null, stored: null, checkpoint: { savedStep: null, failure: null } };
+      return { ...state, rows: [], quality: [], throughput: [], latestGrid: null, run: null, error: null, stored: null, checkpoint: { savedStep: null, failure: null } };
     case 'page/dismiss-error':
       return { ...state, error: null };
     case 'page/worker-crashed':

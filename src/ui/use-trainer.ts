@@ -10,7 +10,13 @@ import {
   isBackendName,
   type BackendName,
   type FromWorker,
+  type GeneratedFace,
   type GeneratorArtifacts,
+  type GeneratorSource,
+  type NearestImage,
+  type RecipeFiles,
+  type RgbaImage,
+  type UploadedGeneratorInfo,
   type LiveSettings,
   type RestoreReason,
   type RunSummary,
@@ -46,6 +52,21 @@ export interface TrainerCommands {
   listCache(): void;
   clearCache(): void;
   dismissError(): void;
+  /** Generate view: each rejects with an Error whose message is the worker's explanation. */
+  loadGenerator(file: File): Promise<UploadedGeneratorInfo>;
+  generate(source: GeneratorSource, seeds: number[]): Promise<GeneratedFace[]>;
+  walk(source: GeneratorSource, from: number, to: number, frames: number): Promise<RgbaImage[]>;
+  nearestReal(source: GeneratorSource, seed: number, count: number): Promise<{ generated: GeneratedFace; matches: NearestImage[] }>;
+  exportRecipe(): Promise<RecipeFiles>;
+}
+
+/** Worker answers to requests that carry a requestId. */
+type Answer = Extract<FromWorker, { requestId: number }>;
+
+/** Requests in flight, by id; each settles once, when its answer (or generate-failed) arrives. */
+interface PendingRequest {
+  resolve(answer: Answer): void;
+  reject(error: Error): void;
 }
 
 export interface TrainerHooks {
@@ -65,6 +86,8 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
   const pendingExport = useRef<{ resolve: (value: { artifacts: GeneratorArtifacts; summary: RunSummary }) => void } | null>(null);
   const pendingCheckpoint = useRef<{ resolve: (value: { step: number; bytes: ArrayBuffer }) => void } | null>(null);
   const cartoonAbort = useRef<AbortController | null>(null);
+  const requests = useRef(new Map<number, PendingRequest>());
+  const nextRequestId = useRef(1);
 
   useEffect(() => {
     hooksRef.current = hooks;
@@ -93,12 +116,21 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
         pendingCheckpoint.current = null;
       }
       if (message.type === 'run-restored') hooksRef.current.onRunRestored?.(message.config, message.reason);
+      if ('requestId' in message) {
+        const pending = requests.current.get(message.requestId);
+        requests.current.delete(message.requestId);
+        if (message.type === 'generate-failed') pending?.reject(new Error(message.message));
+        else pending?.resolve(message);
+        return;
+      }
       // Charts and grids update several times a second: render them as transitions, which
       // React splits into small slices, so clicks and typing stay responsive while training.
       if (message.type === 'metrics' || message.type === 'grid') startTransition(() => dispatch(message));
       else dispatch(message);
     };
     worker.onerror = (event) => {
+      for (const pending of requests.current.values()) pending.reject(new Error('The training engine stopped unexpectedly.'));
+      requests.current.clear();
       dispatch({
         type: 'page/worker-crashed',
         message: `The training engine stopped unexpectedly (${event.message || 'unknown error'}). Download what you need, then reload the page.`,
@@ -115,6 +147,28 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
   const send = useCallback((message: ToWorker, transfer: Transferable[] = []) => {
     workerRef.current?.postMessage(message, transfer);
   }, []);
+
+  /**
+   * Sends a request with a fresh id and resolves with the answer of type `type`. An answer of
+   * another type (a protocol bug) rejects rather than resolving with the wrong shape.
+   */
+  const request = useCallback(
+    <K extends Answer['type']>(type: K, message: ToWorker, transfer: Transferable[] = []): Promise<Extract<Answer, { type: K }>> =>
+      new Promise((resolve, reject) => {
+        if (!workerRef.current) {
+          reject(new Error('The training engine is not running; reload the page.'));
+          return;
+        }
+        if (!('requestId' in message)) throw new Error('request: message has no requestId');
+        requests.current.set(message.requestId, {
+          resolve: (answer) => (answer.type === type ? resolve(answer as Extract<Answer, { type: K }>) : reject(new Error(`Unexpected answer ${answer.type} to a ${message.type} request.`))),
+          reject,
+        });
+        workerRef.current.postMessage(message, transfer);
+      }),
+    [],
+  );
+  const newRequestId = useCallback(() => nextRequestId.current++, []);
 
   const commands = useMemo<TrainerCommands>(
     () => ({
@@ -196,8 +250,28 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
       listCache: () => send({ type: 'list-cache' }),
       clearCache: () => send({ type: 'clear-cache' }),
       dismissError: () => dispatch({ type: 'page/dismiss-error' }),
+      async loadGenerator(file) {
+        const answer = await request('generator-loaded', { type: 'load-generator', requestId: newRequestId(), file });
+        return answer.info;
+      },
+      async generate(source, seeds) {
+        const answer = await request('faces', { type: 'generate', requestId: newRequestId(), source, seeds });
+        return answer.faces;
+      },
+      async walk(source, from, to, frames) {
+        const answer = await request('walk-frames', { type: 'walk', requestId: newRequestId(), source, from, to, frames });
+        return answer.frames;
+      },
+      async nearestReal(source, seed, count) {
+        const { generated, matches } = await request('nearest-real', { type: 'nearest-real', requestId: newRequestId(), source, seed, count });
+        return { generated, matches };
+      },
+      async exportRecipe() {
+        const answer = await request('recipe', { type: 'export-recipe', requestId: newRequestId() });
+        return answer.files;
+      },
     }),
-    [send],
+    [send, request, newRequestId],
   );
 
   return { state, commands };

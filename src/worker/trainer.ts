@@ -18,6 +18,7 @@ import { cartoonOriginOf, datasetIdentity, type CartoonOrigin, type DatasetOptio
 import { assertNever, type BackendName, type RestoreReason, type StoredCheckpointInfo, type ToWorker } from '../protocol/messages.ts';
 import { initialiseBackend, recoverBackend, watchBackendLoss, type BackendChoice, type BackendLossWatch } from './backend.ts';
 import { createDecodePool, type DecodePool } from './decode-pool.ts';
+import { createGeneratorSession } from './generator-session.ts';
 import type { Post } from './post.ts';
 import { createTrainingRun, type BackendLoss, type RunContext, type TrainingRun } from './training-run.ts';
 
@@ -74,6 +75,11 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): (message: ToW
   let cache: Promise<DatasetCache | null> | null = null;
 
   const getCache = () => (cache ??= (deps.openCache ?? (() => openDatasetCache()))().catch(() => null));
+  const generatorSession = createGeneratorSession({
+    post,
+    withLiveGenerator: (use) => run?.useGenerator(use) ?? null,
+    dataset: () => dataset?.set ?? null,
+  });
 
   async function postUntrainedPreview(config: TrainConfig): Promise<void> {
     const problems = validateConfig(config);
@@ -206,7 +212,7 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): (message: ToW
     }
     const gan = await restoreCheckpoint(checkpoint);
     const context = await runContext(dataset);
-    run = createTrainingRun(loss.config, context, { gan, step: checkpoint.step, metrics: checkpoint.metrics, reason: 'rolled-back' });
+    run = createTrainingRun(loss.config, context, { gan, step: checkpoint.step, metrics: checkpoint.metrics, quality: checkpoint.quality, reason: 'rolled-back' });
     // 'rolled-back': the page keeps the run's history and settings, as after divergence.
     run.announceRestored('rolled-back');
     const message = loss.wasRunning
@@ -266,7 +272,7 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): (message: ToW
     const gan = await restoreCheckpoint(checkpoint);
     const context = await runContext(dataset);
     run?.dispose();
-    run = createTrainingRun(checkpoint.config, context, { gan, step: checkpoint.step, metrics: checkpoint.metrics, reason });
+    run = createTrainingRun(checkpoint.config, context, { gan, step: checkpoint.step, metrics: checkpoint.metrics, quality: checkpoint.quality, reason });
     run.announceRestored(reason);
     return true;
   }
@@ -384,6 +390,14 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): (message: ToW
           return;
         case 'load-checkpoint':
           return await loadCheckpointFile(message.bytes);
+        case 'load-generator':
+        case 'generate':
+        case 'walk':
+        case 'nearest-real':
+          return await generatorSession.handle(message);
+        case 'export-recipe':
+          post({ type: 'generate-failed', requestId: message.requestId, message: 'Not built yet.' });
+          return;
         default:
           assertNever(message);
       }

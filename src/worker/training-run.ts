@@ -10,7 +10,7 @@ import { renderGrid } from '../gan/grid.ts';
 import { readMetricRows, type PendingMetrics } from '../gan/metrics.ts';
 import { createGan, disposeGan, generatePreview, trainStep, type Gan } from '../gan/train-step.ts';
 import type { TrainConfig } from '../protocol/config.ts';
-import { STEP_METRICS, type MetricRow } from '../protocol/metrics.ts';
+import { STEP_METRICS, type MetricRow, type QualityRow } from '../protocol/metrics.ts';
 import {
   liveSettingsOf,
   type BackendName,
@@ -42,6 +42,11 @@ export interface TrainingRun {
   announceRestored(reason: RestoreReason): void;
   /** The run's complete state now, captured between two steps. */
   captureNow(): Promise<Checkpoint>;
+  /**
+   * Runs `use` on the generator as it is now, between two steps (never mid-step), e.g. to draw
+   * faces for the Generate view while training goes on. `use` must not keep the model.
+   */
+  useGenerator<T>(use: (generator: tf.LayersModel, config: Readonly<TrainConfig>) => Promise<T>): Promise<T>;
   dispose(): void;
 }
 
@@ -94,6 +99,8 @@ export interface RunOrigin {
   step: number;
   /** Metric history up to `step`. */
   metrics: MetricRow[];
+  /** Quality measurements up to `step`. */
+  quality: QualityRow[];
   reason: RestoreReason;
 }
 
@@ -138,6 +145,8 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
   let step = origin?.step ?? 0;
   /** Every metric row read so far (checkpoints carry the history, so charts continue after a resume). */
   let history: MetricRow[] = origin ? [...origin.metrics] : [];
+  /** Quality measurements so far (checkpoints carry them too). */
+  let qualityHistory: QualityRow[] = origin ? [...origin.quality] : [];
   /** The latest checkpoint whose weights and losses were all finite: where divergence rolls back to. */
   let lastGood: Checkpoint | null = null;
   /** Saves run one after another, in the background: training never waits for storage. */
@@ -202,7 +211,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
 
   /** Copies the state off the device; config is the run's own (live settings included). */
   async function capture(): Promise<Checkpoint> {
-    const checkpoint = await untilLost(captureCheckpoint(gan, { step, metrics: history, datasetIdentity: context.datasetIdentity }));
+    const checkpoint = await untilLost(captureCheckpoint(gan, { step, metrics: history, quality: qualityHistory, datasetIdentity: context.datasetIdentity }));
     return { ...checkpoint, config: { ...config } };
   }
 
@@ -228,7 +237,8 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     setLearningRate(gan.discriminatorOptimizer, config.discriminatorLearningRate);
     step = target.step;
     history = target.metrics.map((row) => ({ ...row }));
-    post({ type: 'run-restored', reason: 'rolled-back', step, config: { ...config }, rows: [...history] });
+    qualityHistory = target.quality.map((row) => ({ ...row }));
+    post({ type: 'run-restored', reason: 'rolled-back', step, config: { ...config }, rows: [...history], quality: [...qualityHistory] });
     post({
       type: 'error',
       message: `Training diverged at step ${divergedAt} (${what}); rolled back to step ${step}. Try a lower learning rate.`,
@@ -479,13 +489,16 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     },
     announceRestored(reason) {
       postState();
-      post({ type: 'run-restored', reason, step, config: { ...config }, rows: [...history] });
+      post({ type: 'run-restored', reason, step, config: { ...config }, rows: [...history], quality: [...qualityHistory] });
       void withExclusive(async () => {
         lastGood = await capture();
         await postGrid();
       }).catch((error: unknown) => {
         post({ type: 'error', message: `Could not show the restored run: ${error instanceof Error ? error.message : String(error)}`, recoverable: true });
       });
+    },
+    useGenerator(use) {
+      return withExclusive(() => use(gan.generator, config));
     },
     captureNow() {
       return withExclusive(async () => {

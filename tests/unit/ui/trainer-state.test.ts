@@ -94,7 +94,7 @@ describe('reduceTrainer checkpoints', () => {
   test('a stored run is offered until it is resumed, and the restored run continues its charts paused', () => {
     const offered = apply([[{ type: 'stored-checkpoint', info: stored }, 0]]);
     expect(offered.stored).toEqual(stored);
-    const resumed = apply([[{ type: 'run-restored', reason: 'resumed', step: 40, config, rows: [row(39), row(40)] }, 1]], offered);
+    const resumed = apply([[{ type: 'run-restored', reason: 'resumed', step: 40, config, rows: [row(39), row(40)], quality: [] }, 1]], offered);
     expect(resumed.stored).toBeNull();
     expect(resumed.rows.map((r) => r.step)).toEqual([39, 40]);
     expect(resumed.run).toEqual({ state: 'paused', step: 40, totalSteps: 500, elapsedBefore: 0, runningSince: null });
@@ -111,7 +111,7 @@ describe('reduceTrainer checkpoints', () => {
       [{ type: 'checkpoint-save-failed', step: 3, message: 'Not enough browser storage.' }, 12],
     ]);
     expect(state.checkpoint).toEqual({ savedStep: 2, failure: 'Not enough browser storage.' });
-    const rolled = apply([[{ type: 'run-restored', reason: 'rolled-back', step: 2, config, rows: [row(1), row(2)] }, 13]], state);
+    const rolled = apply([[{ type: 'run-restored', reason: 'rolled-back', step: 2, config, rows: [row(1), row(2)], quality: [] }, 13]], state);
     expect(rolled.rows.map((r) => r.step)).toEqual([1, 2]);
     expect(rolled.run?.state).toBe('paused');
     expect(rolled.checkpoint.failure).toBe('Not enough browser storage.');

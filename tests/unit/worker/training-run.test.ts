@@ -183,7 +183,7 @@ describe('checkpoints and divergence', () => {
       datasetIdentity: restoredCheckpoint.datasetIdentity,
       store: null,
       post: (message) => posted.push(message),
-    }, { gan, step: restoredCheckpoint.step, metrics: restoredCheckpoint.metrics, reason: 'loaded' });
+    }, { gan, step: restoredCheckpoint.step, metrics: restoredCheckpoint.metrics, quality: restoredCheckpoint.quality, reason: 'loaded' });
     resumed.announceRestored('loaded');
     expect(posted.find((m) => m.type === 'run-restored')).toMatchObject({ type: 'run-restored', reason: 'loaded', step: snapshot.step });
     expect(resumed.state).toBe('paused');
