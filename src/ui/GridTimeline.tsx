@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { indexNearestStep, type RgbaFrame, type StoredFrame } from './grid-history.ts';
+import { TimelapseExport } from './media/TimelapseExport.tsx';
 import './trainer.css';
 
 /** Replay speed: about eight grids a second, slow enough to see each one. */
@@ -18,8 +19,8 @@ interface Pin {
 type Shown = { kind: 'live'; frame: RgbaFrame } | { kind: 'stored'; frame: StoredFrame } | null;
 
 /**
- * The latest preview grid, with a scrubber over every stored grid and Play/Pause to replay
- * training. Follows live grids until the user scrubs or plays; then stays on the chosen grid
+ * The latest preview grid, with a scrubber over every stored grid, Play/Pause to replay
+ * training, and the time-lapse export. Follows live grids until the user scrubs or plays; then stays on the chosen grid
  * until "Follow live".
  */
 export function GridTimeline({ frames, liveFrame }: { frames: readonly StoredFrame[]; liveFrame: RgbaFrame | null }) {
@@ -147,6 +148,7 @@ export function GridTimeline({ frames, liveFrame }: { frames: readonly StoredFra
           </button>
         )}
       </div>
+      <TimelapseExport frames={frames} />
     </section>
   );
 }

@@ -78,7 +78,7 @@ export function paletteIndex(red: number, green: number, blue: number): number {
 
 /** Appends bytes to a growing buffer; GIF sizes are not known up front. */
 class ByteWriter {
-  private bytes = new Uint8Array(1024);
+  private bytes: Uint8Array<ArrayBuffer> = new Uint8Array(1024);
   length = 0;
 
   byte(value: number): void {
@@ -104,7 +104,7 @@ class ByteWriter {
     for (let i = 0; i < text.length; i++) this.byte(text.charCodeAt(i));
   }
 
-  result(): Uint8Array {
+  result(): Uint8Array<ArrayBuffer> {
     return this.bytes.slice(0, this.length);
   }
 }
@@ -167,65 +167,112 @@ export function lzwEncode(indices: Uint8Array): Uint8Array {
   return out.result();
 }
 
+/** Builds a GIF frame by frame, so a long time-lapse never holds every decoded frame at once. */
+export interface GifWriter {
+  /** Quantises, compresses and appends one frame (same size as the writer's). */
+  addFrame(frame: GifFrame): void;
+  /** Frames added so far. */
+  readonly frameCount: number;
+  /**
+   * Writes the trailer and returns the file as parts in order (one per frame, plus header and
+   * trailer): callers can hand them to `new Blob(parts)` without one large contiguous copy.
+   */
+  finish(): Uint8Array<ArrayBuffer>[];
+}
+
 /**
- * Encodes frames as an animated GIF89a: header, logical screen with the fixed 256-colour global
- * table, NETSCAPE2.0 loop extension, then per frame a graphic control extension (delay; disposal
+ * Starts an animated GIF89a: header, logical screen with the fixed 256-colour global table,
+ * NETSCAPE2.0 loop extension; then per frame a graphic control extension (delay; disposal
  * "leave in place", since every frame covers the whole screen) and a full-screen image.
+ */
+export function createGifWriter(width: number, height: number, options: GifOptions): GifWriter {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > 0xffff || height > 0xffff) {
+    throw new Error(`encodeGif: bad size ${width}×${height}`);
+  }
+  const delay = Math.max(0, Math.min(0xffff, Math.round(options.delayMs / 10)));
+  const parts: Uint8Array<ArrayBuffer>[] = [];
+  let frameCount = 0;
+  let finished = false;
+
+  const header = new ByteWriter();
+  header.ascii('GIF89a');
+  header.uint16(width);
+  header.uint16(height);
+  // Global table present (0x80), 8 bits per primary (0x70), unsorted, 2^(7+1) entries.
+  header.byte(0x80 | 0x70 | TABLE_SIZE_BITS);
+  header.byte(0); // background colour index
+  header.byte(0); // no aspect ratio
+  header.all(gifPalette());
+  if (options.loop) {
+    header.all([0x21, 0xff, 11]);
+    header.ascii('NETSCAPE2.0');
+    header.all([3, 1]);
+    header.uint16(0); // 0 = loop forever
+    header.byte(0);
+  }
+  parts.push(header.result());
+
+  return {
+    get frameCount() {
+      return frameCount;
+    },
+    addFrame(frame: GifFrame): void {
+      if (finished) throw new Error('encodeGif: the GIF is already finished');
+      if (frame.width !== width || frame.height !== height || frame.rgba.length !== width * height * 4) {
+        throw new Error(`encodeGif: every frame must be ${width}×${height} RGBA`);
+      }
+      const out = new ByteWriter();
+      out.all([0x21, 0xf9, 4, 1 << 2]); // graphic control: disposal 1, no transparency
+      out.uint16(delay);
+      out.all([0, 0]); // transparent index (unused), block terminator
+
+      out.byte(0x2c);
+      out.uint16(0);
+      out.uint16(0);
+      out.uint16(width);
+      out.uint16(height);
+      out.byte(0); // no local table, not interlaced
+
+      const indices = new Uint8Array(width * height);
+      for (let p = 0; p < indices.length; p++) {
+        indices[p] = paletteIndex(frame.rgba[p * 4] ?? 0, frame.rgba[p * 4 + 1] ?? 0, frame.rgba[p * 4 + 2] ?? 0);
+      }
+      out.byte(MIN_CODE_SIZE);
+      const data = lzwEncode(indices);
+      for (let start = 0; start < data.length; start += 255) {
+        const block = data.subarray(start, Math.min(start + 255, data.length));
+        out.byte(block.length);
+        out.all(block);
+      }
+      out.byte(0);
+      parts.push(out.result());
+      frameCount++;
+    },
+    finish(): Uint8Array<ArrayBuffer>[] {
+      if (finished) throw new Error('encodeGif: the GIF is already finished');
+      if (frameCount === 0) throw new Error('encodeGif: no frames');
+      finished = true;
+      parts.push(Uint8Array.of(0x3b));
+      return parts;
+    },
+  };
+}
+
+/**
+ * Encodes frames as an animated GIF89a in one go (see createGifWriter for the layout).
  * @param frames all the same size, at least one.
  */
 export function encodeGif(frames: readonly GifFrame[], options: GifOptions): Uint8Array {
   const first = frames[0];
   if (first === undefined) throw new Error('encodeGif: no frames');
-  const { width, height } = first;
-  if (width < 1 || height < 1 || width > 0xffff || height > 0xffff) throw new Error(`encodeGif: bad size ${width}×${height}`);
-  const delay = Math.max(0, Math.min(0xffff, Math.round(options.delayMs / 10)));
-
-  const out = new ByteWriter();
-  out.ascii('GIF89a');
-  out.uint16(width);
-  out.uint16(height);
-  // Global table present (0x80), 8 bits per primary (0x70), unsorted, 2^(7+1) entries.
-  out.byte(0x80 | 0x70 | TABLE_SIZE_BITS);
-  out.byte(0); // background colour index
-  out.byte(0); // no aspect ratio
-  out.all(gifPalette());
-
-  if (options.loop) {
-    out.all([0x21, 0xff, 11]);
-    out.ascii('NETSCAPE2.0');
-    out.all([3, 1]);
-    out.uint16(0); // 0 = loop forever
-    out.byte(0);
+  const writer = createGifWriter(first.width, first.height, options);
+  for (const frame of frames) writer.addFrame(frame);
+  const parts = writer.finish();
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
   }
-
-  for (const frame of frames) {
-    if (frame.width !== width || frame.height !== height || frame.rgba.length !== width * height * 4) {
-      throw new Error(`encodeGif: every frame must be ${width}×${height} RGBA`);
-    }
-    out.all([0x21, 0xf9, 4, 1 << 2]); // graphic control: disposal 1, no transparency
-    out.uint16(delay);
-    out.all([0, 0]); // transparent index (unused), block terminator
-
-    out.byte(0x2c);
-    out.uint16(0);
-    out.uint16(0);
-    out.uint16(width);
-    out.uint16(height);
-    out.byte(0); // no local table, not interlaced
-
-    const indices = new Uint8Array(width * height);
-    for (let p = 0; p < indices.length; p++) {
-      indices[p] = paletteIndex(frame.rgba[p * 4] ?? 0, frame.rgba[p * 4 + 1] ?? 0, frame.rgba[p * 4 + 2] ?? 0);
-    }
-    out.byte(MIN_CODE_SIZE);
-    const data = lzwEncode(indices);
-    for (let start = 0; start < data.length; start += 255) {
-      const block = data.subarray(start, Math.min(start + 255, data.length));
-      out.byte(block.length);
-      out.all(block);
-    }
-    out.byte(0);
-  }
-  out.byte(0x3b);
-  return out.result();
+  return out;
 }

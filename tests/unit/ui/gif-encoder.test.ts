@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { encodeGif, gifPalette, paletteIndex, type GifFrame } from '../../../src/ui/gif-encoder.ts';
+import { createGifWriter, encodeGif, gifPalette, paletteIndex, type GifFrame } from '../../../src/ui/gif-encoder.ts';
 
 interface ParsedImage {
   width: number;
@@ -193,5 +193,29 @@ describe('paletteIndex', () => {
       expect(paletteIndex(r ?? 0, g ?? 0, b ?? 0)).toBe(index);
     }
     expect(paletteIndex(30, 30, 30)).toBe(252); // the extra gray 32, not the cube's green-tinted neighbour
+  });
+});
+
+describe('createGifWriter', () => {
+  test('frame by frame gives the same bytes as encodeGif', () => {
+    const frames = [0, 80, 160].map((v): GifFrame => ({ width: 5, height: 3, rgba: new Uint8ClampedArray(5 * 3 * 4).fill(v) }));
+    const whole = encodeGif(frames, { delayMs: 100, loop: true });
+    const writer = createGifWriter(5, 3, { delayMs: 100, loop: true });
+    frames.forEach((frame) => writer.addFrame(frame));
+    expect(writer.frameCount).toBe(3);
+    const parts = writer.finish();
+    expect(parts.length).toBe(5); // header, three frames, trailer
+    expect(Uint8Array.from(parts.flatMap((part) => Array.from(part)))).toEqual(whole);
+    expect(parseGif(whole).images.length).toBe(3);
+  });
+
+  test('rejects finishing empty or twice, and frames after finishing', () => {
+    expect(() => createGifWriter(2, 2, { delayMs: 0, loop: false }).finish()).toThrow(/no frames/);
+    const writer = createGifWriter(1, 1, { delayMs: 0, loop: false });
+    writer.addFrame({ width: 1, height: 1, rgba: new Uint8ClampedArray(4) });
+    writer.finish();
+    expect(() => writer.finish()).toThrow(/finished/);
+    expect(() => writer.addFrame({ width: 1, height: 1, rgba: new Uint8ClampedArray(4) })).toThrow(/finished/);
+    expect(() => createGifWriter(0, 2, { delayMs: 0, loop: false })).toThrow(/bad size/);
   });
 });
