@@ -8,11 +8,11 @@ const EXTRA_FLAGS = process.env['E2E_SERVER_FLAGS'] ?? '';
 /** A separate build folder, so two runs on one checkout don't overwrite each other's dist/. */
 const DIST = process.env['E2E_DIST'];
 const APP_SERVER = DIST
-  ? `npx vite build --outDir ${DIST} --emptyOutDir && npx vite preview --outDir ${DIST}`
+  ? `npx vite build --outDir ${DIST} --emptyOutDir ${EXTRA_FLAGS} && npx vite preview --outDir ${DIST} ${EXTRA_FLAGS}`
   : 'npm start --';
 
 /** Specs that load test-only harness pages, which only the dev server serves. */
-const DEV_SERVER_SPECS = ['**/decode.spec.ts', '**/cartoon-faces.spec.ts', '**/isolation.spec.ts'];
+const DEV_SERVER_SPECS = ['**/decode.spec.ts', '**/cartoon-faces.spec.ts', '**/isolation.spec.ts', '**/media.spec.ts'];
 
 /**
  * End-to-end tests drive Debian's Chromium (never a downloaded browser). The app's tests run

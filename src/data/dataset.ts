@@ -70,17 +70,66 @@ export interface BatchChoice {
 /**
  * The images and flips of batch `stepIndex`, sampled with replacement as Heaton's version A
  * does, from seeds derived from the run seed: the same run seed and step give the same batch.
+ * @param pool when given, the set indices to draw from (the images not held back); otherwise
+ *   every index below `count`. The draws are the same either way, so a run without a held-back
+ *   sample trains on exactly Heaton's batches.
  */
-export function chooseBatch(runSeed: number, stepIndex: number, batchSize: number, count: number, flip: boolean): BatchChoice {
+export function chooseBatch(
+  runSeed: number,
+  stepIndex: number,
+  batchSize: number,
+  count: number,
+  flip: boolean,
+  pool: ArrayLike<number> | null = null,
+): BatchChoice {
   const pickIndex = createRandom(deriveSeed(runSeed, 'batches', stepIndex));
   const pickFlip = createRandom(deriveSeed(runSeed, 'flips', stepIndex));
-  const indices = Array.from({ length: batchSize }, () => randomInt(pickIndex, count));
+  const indices = Array.from({ length: batchSize }, () => {
+    if (!pool) return randomInt(pickIndex, count);
+    return pool[randomInt(pickIndex, pool.length)] ?? 0;
+  });
   const flips = indices.map(() => flip && pickFlip() < 0.5);
   return { indices, flips };
 }
 
-/** Batch `stepIndex` of a run as a normalised tensor [batch, S, S, C] in [-1, 1]; the caller disposes it. */
-export function sampleBatch(set: ImageSet, runSeed: number, stepIndex: number, batchSize: number, flip: boolean): tf.Tensor4D {
-  const { indices, flips } = chooseBatch(runSeed, stepIndex, batchSize, set.count, flip);
+/**
+ * Batch `stepIndex` of a run as a normalised tensor [batch, S, S, C] in [-1, 1]; the caller disposes it.
+ * @param pool the set indices a run trains on (see splitHeldBack), or null for all of them.
+ */
+export function sampleBatch(
+  set: ImageSet,
+  runSeed: number,
+  stepIndex: number,
+  batchSize: number,
+  flip: boolean,
+  pool: ArrayLike<number> | null = null,
+): tf.Tensor4D {
+  const { indices, flips } = chooseBatch(runSeed, stepIndex, batchSize, set.count, flip, pool);
   return normaliseBatch(gatherBatchBytes(set, indices, flips), batchSize, set.side, set.channels);
+}
+
+export interface HeldBackSplit {
+  /** Indices the run trains on, ascending. */
+  training: Uint32Array;
+  /** Indices set aside for measuring quality, ascending; never in a training batch. */
+  heldBack: Uint32Array;
+}
+
+/**
+ * Sets `heldBack` of `count` images aside, chosen by the run seed (a partial Fisher–Yates
+ * shuffle), so a resumed run holds back the same images it did before.
+ */
+export function splitHeldBack(count: number, runSeed: number, heldBack: number): HeldBackSplit {
+  if (!Number.isInteger(heldBack) || heldBack < 0 || heldBack >= count) {
+    throw new Error(`splitHeldBack: cannot hold back ${heldBack} of ${count} images`);
+  }
+  const order = Uint32Array.from({ length: count }, (_, i) => i);
+  const random = createRandom(deriveSeed(runSeed, 'heldBack'));
+  for (let i = 0; i < heldBack; i++) {
+    const j = i + randomInt(random, count - i);
+    const chosen = order[j] ?? j;
+    order[j] = order[i] ?? i;
+    order[i] = chosen;
+  }
+  return { heldBack: order.slice(0, heldBack).sort(), training: order.slice(heldBack).sort() };
 }

@@ -19,46 +19,73 @@ function shapeTuple(shape: readonly number[]): string {
 }
 
 /**
- * Encodes a C-order array as a .npy v1.0 file. Float32Array is written as `<f4`, Uint8Array as
- * `|u1` (byte order is irrelevant for single bytes). The header is the dict
+ * The .npy v1.0 preamble and header for a C-order array: the dict
  * `{'descr': …, 'fortran_order': False, 'shape': (…), }`, space-padded so that preamble + dict +
- * `\n` is a multiple of 64 bytes.
- * @param shape dimensions whose product is `array.length`, e.g. [N, S, S, C].
+ * `\n` is a multiple of 64 bytes (the payload that follows is then aligned for mmap and for a
+ * Float32Array view).
  */
-export function encodeNpy(array: Float32Array | Uint8Array, shape: readonly number[]): Uint8Array {
-  const count = shape.reduce((product, n) => product * n, 1);
-  if (shape.some((n) => !Number.isInteger(n) || n < 0) || count !== array.length) {
-    throw new Error(`encodeNpy: shape ${shapeTuple(shape)} does not hold ${array.length} values`);
-  }
-  const descr = array instanceof Float32Array ? '<f4' : '|u1';
+function npyHeader(descr: '<f4' | '|u1', shape: readonly number[]): Uint8Array {
   const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeTuple(shape)}, }`;
   const unpadded = PREAMBLE_LENGTH + dict.length + 1;
   const headerLength = Math.ceil(unpadded / ALIGNMENT) * ALIGNMENT - PREAMBLE_LENGTH;
   if (headerLength > 0xffff) throw new Error('encodeNpy: header too long for format 1.0');
   const header = dict.padEnd(headerLength - 1, ' ') + '\n';
-
-  const payloadOffset = PREAMBLE_LENGTH + headerLength;
-  const out = new Uint8Array(payloadOffset + array.byteLength);
+  const out = new Uint8Array(PREAMBLE_LENGTH + headerLength);
   out.set(MAGIC, 0);
   out[8] = headerLength & 0xff;
   out[9] = headerLength >>> 8;
   for (let i = 0; i < header.length; i++) out[PREAMBLE_LENGTH + i] = header.charCodeAt(i); // ASCII only
+  return out;
+}
+
+function checkShape(length: number, shape: readonly number[]): void {
+  const count = shape.reduce((product, n) => product * n, 1);
+  if (shape.some((n) => !Number.isInteger(n) || n < 0) || count !== length) {
+    throw new Error(`encodeNpy: shape ${shapeTuple(shape)} does not hold ${length} values`);
+  }
+}
+
+/** Whether this platform stores Float32Array little-endian (every platform tfjs runs on does). */
+const LITTLE_ENDIAN = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f;
+
+/**
+ * Encodes a C-order array as a .npy v1.0 file. Float32Array is written as `<f4`, Uint8Array as
+ * `|u1` (byte order is irrelevant for single bytes).
+ * @param shape dimensions whose product is `array.length`, e.g. [N, S, S, C].
+ */
+export function encodeNpy(array: Float32Array | Uint8Array, shape: readonly number[]): Uint8Array {
+  checkShape(array.length, shape);
+  const header = npyHeader(array instanceof Float32Array ? '<f4' : '|u1', shape);
+  const out = new Uint8Array(header.length + array.byteLength);
+  out.set(header, 0);
   if (array instanceof Float32Array) {
     // DataView rather than copying the buffer: the file must be little-endian whatever the host is.
-    const view = new DataView(out.buffer, out.byteOffset + payloadOffset, array.byteLength);
+    const view = new DataView(out.buffer, out.byteOffset + header.length, array.byteLength);
     for (let i = 0; i < array.length; i++) view.setFloat32(i * 4, array[i] ?? 0, true);
   } else {
-    out.set(array, payloadOffset);
+    out.set(array, header.length);
   }
   return out;
 }
 
 /**
  * Heaton's `training_data_S_S.npy`: the set as float32 in [-1, 1] (x / 127.5 − 1, the scaling the
- * trainer uses), shape (N, S, S, C), channels last.
+ * trainer uses), shape (N, S, S, C), channels last. Writes straight into the file's buffer (one
+ * allocation: 10,000 × 64 px RGB is 492 MB, too much to hold twice).
  */
-export function imageSetToHeatonNpy(set: ImageSet): Uint8Array {
-  const values = new Float32Array(set.pixels.length);
-  for (let i = 0; i < values.length; i++) values[i] = (set.pixels[i] ?? 0) / 127.5 - 1;
-  return encodeNpy(values, [set.count, set.side, set.side, set.channels]);
+export function imageSetToHeatonNpy(set: ImageSet): Uint8Array<ArrayBuffer> {
+  const shape = [set.count, set.side, set.side, set.channels];
+  checkShape(set.pixels.length, shape);
+  const header = npyHeader('<f4', shape);
+  const out = new Uint8Array(header.length + set.pixels.length * 4);
+  out.set(header, 0);
+  // The header is a multiple of 64 bytes, so the payload is 4-byte aligned for a Float32Array view.
+  if (LITTLE_ENDIAN) {
+    const values = new Float32Array(out.buffer, header.length, set.pixels.length);
+    for (let i = 0; i < values.length; i++) values[i] = (set.pixels[i] ?? 0) / 127.5 - 1;
+  } else {
+    const view = new DataView(out.buffer, header.length);
+    for (let i = 0; i < set.pixels.length; i++) view.setFloat32(i * 4, (set.pixels[i] ?? 0) / 127.5 - 1, true);
+  }
+  return out;
 }

@@ -14,6 +14,10 @@ export const RANDOM_STREAMS = {
   dropout: 4,
   previewSeed: 5,
   flips: 6,
+  /** Which images are set aside for measuring quality. */
+  heldBack: 7,
+  /** The latents and descriptor positions of quality measurements. */
+  quality: 8,
 } as const;
 export type RandomStream = keyof typeof RANDOM_STREAMS;
 

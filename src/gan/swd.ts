@@ -37,7 +37,17 @@ export interface SwdOptions {
   minSide?: number;
   /** How descriptors are standardised per channel; see the file comment. */
   normalise?: 'joint' | 'per-set';
+  /**
+   * Awaited between slices of the work (each level, each few dozen projections), e.g. a
+   * macrotask yield so a training loop sharing the thread keeps stepping. On wasm and cpu,
+   * `await data()` resolves as a microtask, so without this the whole measurement would run
+   * as one long task.
+   */
+  pause?: () => Promise<void>;
 }
+
+/** Sorting this many projections is one slice of work between pauses (~10–30 ms for 16k descriptors). */
+const DIRECTIONS_PER_SLICE = 16;
 
 export interface SwdResult {
   /** SWD × 1e3 per pyramid level, finest (full resolution) first, coarsest (minSide) last. */
@@ -164,7 +174,15 @@ function nextSeed(random: () => number): number {
  * Sliced Wasserstein distance between two equal-sized descriptor sets [n, width]: the mean over
  * `directions` random unit directions of mean |sort(A·d) − sort(B·d)|.
  */
-async function slicedWasserstein(a: Float32Array, b: Float32Array, n: number, width: number, directions: number, random: () => number): Promise<number> {
+async function slicedWasserstein(
+  a: Float32Array,
+  b: Float32Array,
+  n: number,
+  width: number,
+  directions: number,
+  random: () => number,
+  pause: () => Promise<void>,
+): Promise<number> {
   const descriptorsA = tf.tensor2d(a, [n, width]);
   const descriptorsB = tf.tensor2d(b, [n, width]);
   try {
@@ -193,6 +211,7 @@ async function slicedWasserstein(a: Float32Array, b: Float32Array, n: number, wi
         projectedB.dispose();
       }
       for (let d = 0; d < chunk; d++) {
+        if (d % DIRECTIONS_PER_SLICE === 0) await pause();
         const rowA = valuesA.subarray(d * n, (d + 1) * n).sort();
         const rowB = valuesB.subarray(d * n, (d + 1) * n).sort();
         let sum = 0;
@@ -217,7 +236,7 @@ async function slicedWasserstein(a: Float32Array, b: Float32Array, n: number, wi
  * @param a, b [N, S, S, C] in [-1, 1], the same shape; S = minSide · 2^k (e.g. 64 → levels 64, 32, 16).
  */
 export async function slicedWassersteinDistance(a: tf.Tensor4D, b: tf.Tensor4D, options: SwdOptions): Promise<SwdResult> {
-  const { seed, descriptorsPerImage = 128, directions = 512, minSide = 16, normalise = 'joint' } = options;
+  const { seed, descriptorsPerImage = 128, directions = 512, minSide = 16, normalise = 'joint', pause = () => Promise.resolve() } = options;
   if (a.shape.join() !== b.shape.join()) {
     throw new Error(`slicedWassersteinDistance: shapes differ ([${a.shape.join(', ')}] vs [${b.shape.join(', ')}])`);
   }
@@ -233,6 +252,7 @@ export async function slicedWassersteinDistance(a: tf.Tensor4D, b: tf.Tensor4D, 
       const levelB = pyramidB[level];
       if (levelA === undefined || levelB === undefined) break;
       const side = levelA.shape[1];
+      await pause();
       const [pixelsA, pixelsB] = (await Promise.all([levelA.data(), levelB.data()])) as [Float32Array, Float32Array];
       // Same positions for both sets (see the file comment).
       const positionSeed = nextSeed(random);
@@ -247,7 +267,8 @@ export async function slicedWassersteinDistance(a: tf.Tensor4D, b: tf.Tensor4D, 
         standardise(descriptorsB, channelStats([descriptorsB], channels), channels);
       }
       const width = PATCH * PATCH * channels;
-      const distance = await slicedWasserstein(descriptorsA, descriptorsB, count * descriptorsPerImage, width, directions, random);
+      await pause();
+      const distance = await slicedWasserstein(descriptorsA, descriptorsB, count * descriptorsPerImage, width, directions, random, pause);
       perLevel.push(distance * 1e3);
     }
     const average = perLevel.reduce((sum, d) => sum + d, 0) / perLevel.length;

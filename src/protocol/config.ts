@@ -55,6 +55,12 @@ export interface TrainConfig {
   gridCols: number;
   /** White margin around and between grid tiles, in pixels. */
   gridMargin: number;
+  /**
+   * Measure sample quality (multi-scale SWD against held-back real images) every this many
+   * steps; 0 = off. When on, QUALITY_HELD_BACK images are set aside at the start of the run
+   * and never trained on (see heldBackCount).
+   */
+  qualityEvery: number;
   /** Seeds every random choice: initial weights, batches, noise, dropout and the preview seed. */
   seed: number;
 }
@@ -81,8 +87,23 @@ export const HEATON_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
   gridRows: 4,
   gridCols: 7,
   gridMargin: 16,
+  qualityEvery: 500,
   seed: 42,
 });
+
+/** Below this many images there are too few to set any aside for measuring quality. */
+export const QUALITY_MIN_IMAGES = 100;
+/** At most this many real images are held back (and as many generated) per quality measurement. */
+export const QUALITY_MAX_HELD_BACK = 256;
+
+/**
+ * How many of `count` images a run holds back for measuring quality: a tenth, at most
+ * QUALITY_MAX_HELD_BACK, and none below QUALITY_MIN_IMAGES or when measuring is off.
+ */
+export function heldBackCount(count: number, qualityEvery: number): number {
+  if (qualityEvery <= 0 || count < QUALITY_MIN_IMAGES) return 0;
+  return Math.min(QUALITY_MAX_HELD_BACK, Math.floor(count / 10));
+}
 
 /** Numeric fields with their inclusive range and whether they must be whole numbers. */
 interface NumericRule {
@@ -113,6 +134,7 @@ export const NUMERIC_RULES: Readonly<Record<Exclude<NumericField, 'resolution' |
   gridRows: { label: 'grid rows', min: 1, max: 16, integer: true },
   gridCols: { label: 'grid columns', min: 1, max: 16, integer: true },
   gridMargin: { label: 'grid margin', min: 0, max: 64, integer: true },
+  qualityEvery: { label: 'quality interval', min: 0, max: 10_000_000, integer: true },
   seed: { label: 'seed', min: 0, max: 2 ** 31 - 1, integer: true },
 };
 

@@ -1,13 +1,15 @@
 import { useEffect, useState } from 'react';
-import type { TrainConfig } from '../protocol/config.ts';
+import { heldBackCount, QUALITY_MIN_IMAGES, type TrainConfig } from '../protocol/config.ts';
 import { Charts } from './Charts.tsx';
 import { metricsToCsv } from './chart-data.ts';
 import { downloadBlob, generatorZip, gridsZip } from './downloads.ts';
 import { FaceGrid } from './FaceGrid.tsx';
 import type { useGridHistory } from './grid-history.ts';
 import { GridTimeline } from './GridTimeline.tsx';
+import { QualityChart } from './QualityChart.tsx';
+import { recipeZip } from './recipe.ts';
 import { StatusBar } from './StatusBar.tsx';
-import { elapsedMs, type TrainerState } from './trainer-state.ts';
+import { currentSet, elapsedMs, type TrainerState } from './trainer-state.ts';
 import type { TrainerCommands } from './use-trainer.ts';
 
 /** performance.now(), refreshed every second while `active` (for elapsed time and ETA). */
@@ -30,6 +32,23 @@ export interface TrainingPanelProps {
   /** Continue from a .ganvas file (the page may clear its history first). */
   onLoadCheckpoint(file: File): void;
   commands: TrainerCommands;
+}
+
+/** The .npy's size for the loaded set (float32: four bytes per value), for the button's hint. */
+function recipeSize(state: TrainerState): string {
+  const report = currentSet(state.load)?.report;
+  if (!report) return 'size unknown';
+  const bytes = report.count * report.side * report.side * report.channels * 4;
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${Math.max(0.1, bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** What the quality chart measures for these settings and this many images, in one sentence. */
+export function qualityNote(config: Pick<TrainConfig, 'qualityEvery'>, setSize: number | null): string {
+  if (config.qualityEvery <= 0) return 'Measuring quality is off ("Measure quality every" is 0), so every image is used for training.';
+  if (setSize === null) return `Measured every ${config.qualityEvery.toLocaleString('en-US')} steps once images are loaded.`;
+  const held = heldBackCount(setSize, config.qualityEvery);
+  if (held === 0) return `Quality needs at least ${QUALITY_MIN_IMAGES} images to hold some back; this set has ${setSize.toLocaleString('en-US')}.`;
+  return `Measured every ${config.qualityEvery.toLocaleString('en-US')} steps against ${held} real images held back from training, with as many generated ones.`;
 }
 
 /** Run controls, status, the evolving face grid, charts and downloads. */
@@ -64,7 +83,23 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
     }
   };
 
+  const [exportingRecipe, setExportingRecipe] = useState(false);
+  const [recipeError, setRecipeError] = useState<string | null>(null);
+  const downloadRecipe = async () => {
+    setExportingRecipe(true);
+    setRecipeError(null);
+    try {
+      const files = await commands.exportRecipe();
+      downloadBlob(await recipeZip(files), `ganvas-recipe-step-${files.summary.step}.zip`);
+    } catch (error) {
+      setRecipeError(error instanceof Error ? error.message : String(error));
+    } finally {
+      setExportingRecipe(false);
+    }
+  };
+
   const latestFrame = history.frames.at(-1);
+  const setSize = currentSet(state.load)?.report.count ?? null;
 
   return (
     <section className="panel training-panel" aria-labelledby="training-heading">
@@ -163,6 +198,7 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
       )}
 
       <Charts rows={state.rows} throughput={state.throughput} />
+      <QualityChart rows={state.quality} resolution={config.resolution} note={qualityNote(config, setSize)} />
 
       {hasRun && (
         <div className="downloads" role="group" aria-label="Downloads">
@@ -185,6 +221,22 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
           >
             Metrics (CSV)
           </button>
+          <button
+            type="button"
+            disabled={exportingRecipe}
+            onClick={() => void downloadRecipe()}
+            aria-describedby="recipe-hint"
+          >
+            {exportingRecipe ? 'Preparing recipe…' : 'Export recipe for Keras (.zip)'}
+          </button>
+          <span id="recipe-hint" className="field-hint">
+            The decoded images as Heaton's .npy ({recipeSize(state)}), both networks and the settings, to continue on a bigger machine.
+          </span>
+          {recipeError && (
+            <p className="error" role="alert">
+              {recipeError}
+            </p>
+          )}
         </div>
       )}
       <p className="hint">

@@ -225,6 +225,13 @@ export const FIELDS: Readonly<Record<FieldKey, FieldMeta>> = {
     unit: 'steps',
     hint: 'How often the fixed-seed grid is redrawn; more often costs a little speed.',
   },
+  qualityEvery: {
+    label: 'Measure quality every',
+    group: 'Preview',
+    control: { kind: 'log-slider', values: [0, ...logLadder(10, 10_000, [1, 2, 5])] },
+    unit: 'steps',
+    hint: 'Sliced Wasserstein distance to real images the run never trains on (a tenth of the set, at most 256; needs 100+ images). 0 turns it off and trains on every image, as Heaton does.',
+  },
   gridRows: {
     label: 'Grid rows',
     group: 'Preview',

@@ -395,9 +395,16 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): (message: ToW
         case 'walk':
         case 'nearest-real':
           return await generatorSession.handle(message);
-        case 'export-recipe':
-          post({ type: 'generate-failed', requestId: message.requestId, message: 'Not built yet.' });
+        case 'export-recipe': {
+          if (!run) {
+            post({ type: 'generate-failed', requestId: message.requestId, message: 'There is no training run to export yet: start training first.' });
+            return;
+          }
+          const files = await run.exportRecipe();
+          const transfer = [files.datasetNpy, files.generator.weightData, files.discriminator.weightData];
+          post({ type: 'recipe', requestId: message.requestId, files }, transfer);
           return;
+        }
         default:
           assertNever(message);
       }

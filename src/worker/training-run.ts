@@ -4,24 +4,27 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { summariseCheckpoint, type CheckpointStore } from '../data/checkpoint-store.ts';
-import { sampleBatch, type ImageSet } from '../data/dataset.ts';
+import { sampleBatch, splitHeldBack, type ImageSet } from '../data/dataset.ts';
+import { imageSetToHeatonNpy } from '../data/npy.ts';
 import { captureCheckpoint, encodeCheckpoint, restoreCheckpoint, type Checkpoint } from '../gan/checkpoint.ts';
 import { renderGrid } from '../gan/grid.ts';
 import { readMetricRows, type PendingMetrics } from '../gan/metrics.ts';
 import { createGan, disposeGan, generatePreview, trainStep, type Gan } from '../gan/train-step.ts';
-import type { TrainConfig } from '../protocol/config.ts';
+import { heldBackCount, type TrainConfig } from '../protocol/config.ts';
 import { STEP_METRICS, type MetricRow, type QualityRow } from '../protocol/metrics.ts';
 import {
   liveSettingsOf,
   type BackendName,
   type GeneratorArtifacts,
   type LiveSettings,
+  type RecipeFiles,
   type RestoreReason,
   type RunState,
   type RunSummary,
 } from '../protocol/messages.ts';
 import type { BackendLossWatch } from './backend.ts';
 import type { Post } from './post.ts';
+import { createQualityMeter, type QualityMeter } from './quality-meter.ts';
 
 /** Send metric rows at most this often: often enough for live charts, rarely enough to be cheap. */
 const METRICS_INTERVAL_MS = 250;
@@ -38,6 +41,8 @@ export interface TrainingRun {
   stop(): Promise<void>;
   setLive(live: LiveSettings): void;
   exportGenerator(): Promise<{ artifacts: GeneratorArtifacts; summary: RunSummary }>;
+  /** What continuing in Keras needs: the set as Heaton's .npy, both networks, the settings. */
+  exportRecipe(): Promise<RecipeFiles>;
   /** For a run built from a checkpoint: tells the page it is paused at its step, with its history and grid. */
   announceRestored(reason: RestoreReason): void;
   /** The run's complete state now, captured between two steps. */
@@ -48,6 +53,33 @@ export interface TrainingRun {
    */
   useGenerator<T>(use: (generator: tf.LayersModel, config: Readonly<TrainConfig>) => Promise<T>): Promise<T>;
   dispose(): void;
+}
+
+/**
+ * A Layers model as plain tfjs ModelArtifacts (topology, weight specs, one weights buffer), as
+ * `model.save` hands them to a save handler. `downloads://` cannot be used here: a worker has no
+ * `document`; the page builds the files.
+ */
+async function modelArtifacts(model: tf.LayersModel): Promise<GeneratorArtifacts> {
+  const artifacts = await new Promise<tf.io.ModelArtifacts>((resolve, reject) => {
+    model
+      .save(
+        tf.io.withSaveHandler(async (saved) => {
+          resolve(saved);
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+        }),
+      )
+      .catch(reject);
+  });
+  const weightData = artifacts.weightData ? tf.io.CompositeArrayBuffer.join(artifacts.weightData) : new ArrayBuffer(0);
+  return {
+    modelTopology: artifacts.modelTopology,
+    weightSpecs: (artifacts.weightSpecs ?? []).map(({ name, shape, dtype }) => ({ name, shape, dtype })),
+    weightData,
+    format: artifacts.format ?? 'layers-model',
+    generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+    convertedBy: artifacts.convertedBy ?? null,
+  };
 }
 
 /** Lets queued messages (pause, stop, set-live) run between steps. */
@@ -184,6 +216,53 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
   let lastFlush = performance.now();
   let stepsSinceFlush = 0;
 
+  // Quality: a fixed sample of images never trained on, measured against as many fakes.
+  const heldBack = heldBackCount(set.count, config.qualityEvery);
+  const split = heldBack > 0 ? splitHeldBack(set.count, config.seed, heldBack) : null;
+  /** Rollbacks so far: a measurement started before one reports nothing (its step was undone). */
+  let timeline = 0;
+  const meter: QualityMeter | null = split
+    ? createQualityMeter({
+        set,
+        heldBack: split.heldBack,
+        latentSize: config.latentSize,
+        runSeed: config.seed,
+        onError: () => {
+          // A failed measurement (e.g. on a lost context) costs one point on the chart, nothing else.
+        },
+      })
+    : null;
+
+  /** A measurement fell due (every qualityEvery steps, and at step 0) and has not started yet. */
+  let qualityDue = meter !== null && !qualityHistory.some((row) => row.step === step);
+
+  /**
+   * Call between steps. Starts the due measurement, unless one is still in flight: then it
+   * starts at the first step boundary after that one ends (its row names the step it measured),
+   * so training never waits for the meter.
+   */
+  function measureQualityIfDue(): void {
+    if (!meter || config.qualityEvery <= 0) return;
+    if (step % config.qualityEvery === 0 && !qualityHistory.some((row) => row.step === step)) qualityDue = true;
+    if (!qualityDue || meter.busy) return;
+    qualityDue = false;
+    const startedIn = timeline;
+    meter.measure(gan.generator, step, (row) => {
+      if (disposed || startedIn !== timeline || row.step > step) return;
+      qualityHistory = [...qualityHistory.filter((r) => r.step < row.step), row];
+      post({ type: 'quality', row });
+    });
+  }
+
+  /** At the end of a run: the last measurement (after any in flight), so the chart ends at the final step. */
+  async function measureFinalQuality(): Promise<void> {
+    if (!meter || config.qualityEvery <= 0 || qualityHistory.some((row) => row.step === step)) return;
+    await meter.whenIdle();
+    if (disposed || qualityHistory.some((row) => row.step === step)) return;
+    qualityDue = true;
+    measureQualityIfDue();
+  }
+
   const postState = () => post({ type: 'run-state', state, step, totalSteps: config.steps });
 
   async function flushMetrics(): Promise<void> {
@@ -236,6 +315,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     setLearningRate(gan.generatorOptimizer, config.generatorLearningRate);
     setLearningRate(gan.discriminatorOptimizer, config.discriminatorLearningRate);
     step = target.step;
+    timeline += 1;
     history = target.metrics.map((row) => ({ ...row }));
     qualityHistory = target.quality.map((row) => ({ ...row }));
     post({ type: 'run-restored', reason: 'rolled-back', step, config: { ...config }, rows: [...history], quality: [...qualityHistory] });
@@ -287,7 +367,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
 
   /** One step: real batch, trainStep, metrics queued (not read). Synchronous by design. */
   function runOneStep(): void {
-    const real = sampleBatch(set, config.seed, step, config.batchSize, config.flip);
+    const real = sampleBatch(set, config.seed, step, config.batchSize, config.flip, split?.training ?? null);
     try {
       pending.push({ step: step + 1, values: trainStep(gan, real, step, { labelSmoothing: config.labelSmoothing }) });
     } finally {
@@ -296,6 +376,17 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     step += 1;
     stepsSinceFlush += 1;
     assertBackendAlive();
+  }
+
+  function summarise(): RunSummary {
+    return {
+      config: { ...config },
+      step,
+      seed: config.seed,
+      dataset: context.datasetSummary,
+      backend: context.backend,
+      savedAt: new Date().toISOString(),
+    };
   }
 
   /** Runs `action` in turn with captures; true when it stopped because the run rolled back. */
@@ -334,6 +425,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
             lastCheckpointStep = step;
             await postGrid();
           }
+          measureQualityIfDue();
           if (performance.now() - lastFlush >= METRICS_INTERVAL_MS) await flushMetrics();
         });
         if (!diverged) await yieldToEventLoop();
@@ -357,6 +449,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
         postState();
         // After a rollback show the restored weights; at the end, the final ones.
         if (diverged || (state === 'done' && step % config.previewEvery !== 0)) await postGrid();
+        if (state === 'done') await measureFinalQuality();
       }
     } catch (error) {
       // A lost context can also surface as a tfjs error (a shader that no longer compiles).
@@ -412,6 +505,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
       // The starting state is the first rollback target (for a restored run, it is the checkpoint).
       void withExclusive(async () => {
         lastGood = await capture();
+        measureQualityIfDue();
       })
         .then(postGrid)
         .then(loop)
@@ -457,35 +551,15 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
       setLearningRate(gan.discriminatorOptimizer, live.discriminatorLearningRate);
     },
     async exportGenerator() {
-      const artifacts = await new Promise<tf.io.ModelArtifacts>((resolve, reject) => {
-        gan.generator
-          .save(
-            tf.io.withSaveHandler(async (saved) => {
-              resolve(saved);
-              return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-            }),
-          )
-          .catch(reject);
+      return withExclusive(async () => ({ artifacts: await modelArtifacts(gan.generator), summary: summarise() }));
+    },
+    exportRecipe() {
+      return withExclusive(async () => {
+        const generator = await modelArtifacts(gan.generator);
+        const discriminator = await modelArtifacts(gan.discriminator);
+        const npy = imageSetToHeatonNpy(set);
+        return { datasetNpy: npy.buffer, generator, discriminator, summary: summarise() };
       });
-      const weightData = artifacts.weightData ? tf.io.CompositeArrayBuffer.join(artifacts.weightData) : new ArrayBuffer(0);
-      return {
-        artifacts: {
-          modelTopology: artifacts.modelTopology,
-          weightSpecs: (artifacts.weightSpecs ?? []).map(({ name, shape, dtype }) => ({ name, shape, dtype })),
-          weightData,
-          format: artifacts.format ?? 'layers-model',
-          generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
-          convertedBy: artifacts.convertedBy ?? null,
-        },
-        summary: {
-          config: { ...config },
-          step,
-          seed: config.seed,
-          dataset: context.datasetSummary,
-          backend: context.backend,
-          savedAt: new Date().toISOString(),
-        },
-      };
     },
     announceRestored(reason) {
       postState();
@@ -508,6 +582,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     },
     dispose() {
       disposed = true;
+      meter?.dispose();
       tf.dispose(pending.map((p) => p.values));
       pending = [];
       disposeGan(gan);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { chooseBatch, createImageSet, gatherBatchBytes, normaliseBatch, sampleBatch } from '../../../src/data/dataset.ts';
+import { chooseBatch, createImageSet, gatherBatchBytes, normaliseBatch, sampleBatch, splitHeldBack } from '../../../src/data/dataset.ts';
 import { useCpuBackend } from '../backends.ts';
 
 beforeAll(useCpuBackend);
@@ -76,5 +76,37 @@ describe('chooseBatch', () => {
     expect(high).toBeLessThanOrEqual(1);
     batch.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('splitHeldBack', () => {
+  test('splits every index into exactly one side, the same way for the same seed', () => {
+    const split = splitHeldBack(500, 42, 50);
+    expect(split.heldBack.length).toBe(50);
+    expect(split.training.length).toBe(450);
+    expect([...split.heldBack, ...split.training].sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    expect(splitHeldBack(500, 42, 50)).toEqual(split);
+    expect(splitHeldBack(500, 43, 50).heldBack).not.toEqual(split.heldBack);
+    // Spread over the set, not a block at one end.
+    expect(Math.max(...split.heldBack) - Math.min(...split.heldBack)).toBeGreaterThan(250);
+  });
+
+  test('refuses to hold back everything or a negative count', () => {
+    expect(() => splitHeldBack(10, 1, 10)).toThrow();
+    expect(() => splitHeldBack(10, 1, -1)).toThrow();
+  });
+
+  test('batches drawn from the training pool never contain a held-back image', () => {
+    const split = splitHeldBack(200, 7, 20);
+    const held = new Set(split.heldBack);
+    for (let step = 0; step < 200; step++) {
+      const { indices } = chooseBatch(7, step, 32, 200, false, split.training);
+      expect(indices.some((i) => held.has(i))).toBe(false);
+    }
+  });
+
+  test('without a pool the draws are unchanged (runs without quality are Heaton-exact)', () => {
+    const everything = Uint32Array.from({ length: 10 }, (_, i) => i);
+    expect(chooseBatch(42, 3, 64, 10, true, everything)).toEqual(chooseBatch(42, 3, 64, 10, true));
   });
 });

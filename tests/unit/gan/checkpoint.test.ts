@@ -93,6 +93,18 @@ describe.each([
     expect(decoded.appVersion).toBe(checkpoint.appVersion);
     expect(decoded.dropoutMaskCounts).toEqual(checkpoint.dropoutMaskCounts);
     expect(decoded.generatorOptimizer.slots.length).toBe(checkpoint.generatorOptimizer.slots.length);
+    expect(decoded.quality).toEqual([]);
+  });
+
+  test('carries the quality history, and refuses a malformed one', async () => {
+    const { checkpoint } = await checkpointAfter(config, 1);
+    const quality = [
+      { step: 0, swd: 120.5, perLevel: [100, 141], images: 20 },
+      { step: 1, swd: 98.25, perLevel: [90, 106.5], images: 20 },
+    ];
+    expect(decodeCheckpoint(encodeCheckpoint({ ...checkpoint, quality })).quality).toEqual(quality);
+    const malformed = { ...checkpoint, quality: [{ step: 0, swd: Number.NaN, perLevel: [], images: 20 }] };
+    expect(() => decodeCheckpoint(encodeCheckpoint(malformed))).toThrow(/quality history is malformed/);
   });
 });
 

@@ -218,3 +218,53 @@ describe('checkpoints and divergence', () => {
     run.dispose();
   });
 });
+
+describe('quality measurements', () => {
+  test('a run with 120 images holds back 12 and reports SWD at step 0 and every interval; checkpoints carry it', async () => {
+    const posted: FromWorker[] = [];
+    const store = createMemoryCheckpointStore();
+    const pixels = new Uint8Array(120 * 16 * 16 * 3).map((_, i) => (i * 29) % 256);
+    const config = { ...TINY, steps: 10, previewEvery: 5, qualityEvery: 5 };
+    const run = createTrainingRun(config, {
+      set: createImageSet(pixels, 16, 3),
+      backend: 'wasm',
+      datasetSummary: null,
+      datasetIdentity: 'pixels:v1:test:120:16:3:centre',
+      store,
+      post: (message) => posted.push(message),
+    });
+    const quality = () => posted.flatMap((m) => (m.type === 'quality' ? [m.row] : []));
+    run.start();
+    await until(() => run.state === 'done' && quality().some((row) => row.step === 10));
+    const steps = quality().map((row) => row.step);
+    // Step 0, then each interval (a measurement that falls due while one is in flight starts at
+    // the next free step boundary instead of holding training up), and the final step.
+    expect(steps[0]).toBe(0);
+    expect(steps.at(-1)).toBe(10);
+    expect(steps.length).toBeGreaterThanOrEqual(2);
+    expect([...steps].sort((a, b) => a - b)).toEqual(steps);
+    expect(steps.some((s) => s >= 5 && s < 10) || steps.length === 2).toBe(true);
+    expect(quality().every((row) => row.images === 12 && Number.isFinite(row.swd) && row.swd > 0)).toBe(true);
+    const saved = await run.captureNow();
+    expect(saved.quality.map((row) => row.step)).toEqual(steps);
+    run.dispose();
+  });
+
+  test('quality off (0): nothing is measured', async () => {
+    const posted: FromWorker[] = [];
+    const pixels = new Uint8Array(120 * 16 * 16 * 3).map((_, i) => (i * 29) % 256);
+    const run = createTrainingRun({ ...TINY, steps: 5, qualityEvery: 0 }, {
+      set: createImageSet(pixels, 16, 3),
+      backend: 'wasm',
+      datasetSummary: null,
+      datasetIdentity: null,
+      store: null,
+      post: (message) => posted.push(message),
+    });
+    run.start();
+    await until(() => run.state === 'done');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(posted.some((m) => m.type === 'quality')).toBe(false);
+    run.dispose();
+  });
+});
