@@ -15,7 +15,7 @@ import { renderGrid } from '../gan/grid.ts';
 import { createGan, disposeGan, generatePreview } from '../gan/train-step.ts';
 import { validateConfig, type TrainConfig } from '../protocol/config.ts';
 import { cartoonOriginOf, datasetIdentity, type CartoonOrigin, type DatasetOptions, type DatasetReport } from '../protocol/dataset.ts';
-import { assertNever, type BackendName, type RestoreReason, type StoredCheckpointInfo, type ToWorker } from '../protocol/messages.ts';
+import { assertNever, liveSettingsOf, type BackendName, type RestoreReason, type StoredCheckpointInfo, type ToWorker } from '../protocol/messages.ts';
 import { initialiseBackend, recoverBackend, watchBackendLoss, type BackendChoice, type BackendLossWatch } from './backend.ts';
 import { createDecodePool, type DecodePool } from './decode-pool.ts';
 import { createGeneratorSession } from './generator-session.ts';
@@ -59,7 +59,16 @@ export interface TrainerDeps {
   openCache?: () => Promise<DatasetCache | null>;
 }
 
-export function createTrainer(post: Post, deps: TrainerDeps = {}): (message: ToWorker) => Promise<void> {
+/** The worker's message handler, plus fault injection for tests and diagnostics. */
+export type Trainer = ((message: ToWorker) => Promise<void>) & {
+  /**
+   * Applies learning rates to the current run without validation (say 1e30, which no control
+   * allows), so a test can make real training diverge. False when there is no run.
+   */
+  forceLearningRates(rate: number): boolean;
+};
+
+export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
   let backend: BackendName | null = null;
   let lossWatch: BackendLossWatch | null = null;
   const watchBackend = deps.watchBackend ?? watchBackendLoss;
@@ -311,7 +320,7 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): (message: ToW
     return action(run);
   }
 
-  return async (message) => {
+  const handle = async (message: ToWorker): Promise<void> => {
     try {
       switch (message.type) {
         case 'init': {
@@ -412,4 +421,11 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): (message: ToW
       post({ type: 'error', message: describeError(error), recoverable: true });
     }
   };
+  return Object.assign(handle, {
+    forceLearningRates(rate: number): boolean {
+      if (!run) return false;
+      run.setLive({ ...liveSettingsOf(run.config), generatorLearningRate: rate, discriminatorLearningRate: rate });
+      return true;
+    },
+  });
 }

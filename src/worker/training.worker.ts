@@ -13,8 +13,13 @@ const handle = createTrainer((message, transfer = []) => scope.postMessage(messa
 scope.onmessage = (event: MessageEvent<ToWorker>) => void handle(event.data);
 
 /**
- * Test and diagnostic hook: module workers expose no imports, so this is how an end-to-end
- * test (or a person in devtools) reaches tfjs's WebGL context to make the browser lose it
- * through its own WEBGL_lose_context extension. It changes nothing else.
+ * Test and diagnostic hooks (fault injection): module workers expose no imports, so this is how
+ * an end-to-end test (or a person in devtools) reaches inside. `loseGpuContext` makes the browser
+ * lose tfjs's WebGL context through its own WEBGL_lose_context extension; `forceLearningRates`
+ * sets a learning rate no control allows (e.g. 1e30) so real training diverges. Nothing else.
  */
-(scope as unknown as { ganvasDebug: { loseGpuContext: () => boolean } }).ganvasDebug = { loseGpuContext };
+interface GanvasDebug {
+  loseGpuContext(): boolean;
+  forceLearningRates(rate: number): boolean;
+}
+(scope as unknown as { ganvasDebug: GanvasDebug }).ganvasDebug = { loseGpuContext, forceLearningRates: handle.forceLearningRates };
