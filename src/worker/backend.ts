@@ -260,11 +260,18 @@ export async function recoverBackend(lost: BackendName): Promise<BackendChoice> 
 }
 
 /**
- * Test and diagnostic hook: asks the browser to lose the current WebGL context (through its
- * own WEBGL_lose_context extension), as a GPU reset or driver crash would. False when the
- * backend is not WebGL or the extension is missing.
+ * Test and diagnostic hook: makes the browser lose the current GPU context, as a GPU reset or
+ * driver crash would: WebGL through its own WEBGL_lose_context extension, WebGPU with
+ * `GPUDevice.destroy()` (which resolves `device.lost`). False on other backends or when the
+ * extension is missing.
  */
 export function loseGpuContext(): boolean {
+  if (tf.getBackend() === 'webgpu') {
+    const device = (tf.backend() as unknown as { device?: { destroy?: () => void } }).device;
+    if (!device?.destroy) return false;
+    device.destroy();
+    return true;
+  }
   if (tf.getBackend() !== 'webgl') return false;
   const extension = currentGl()?.getExtension('WEBGL_lose_context');
   if (!extension) return false;

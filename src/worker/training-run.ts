@@ -26,6 +26,9 @@ import type { BackendLossWatch } from './backend.ts';
 import type { Post } from './post.ts';
 import { createQualityMeter, type QualityMeter } from './quality-meter.ts';
 
+/** How long an error on a GPU backend waits for the loss watch before counting as an ordinary error. */
+const LOSS_GRACE_MS = 2000;
+
 /** Send metric rows at most this often: often enough for live charts, rarely enough to be cheap. */
 const METRICS_INTERVAL_MS = 250;
 
@@ -200,6 +203,20 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
   /** Throws before anything computed on a lost context is read, kept or shown. */
   function assertBackendAlive(): void {
     if (context.lossWatch?.isLost()) throw new BackendLostError();
+  }
+
+  /**
+   * After an unexpected error: whether the GPU context is lost. A destroyed WebGPU device fails
+   * pending reads ("Buffer was unmapped before mapping was resolved") a moment before
+   * `device.lost` resolves, so a GPU backend's watch gets a short grace period to report it.
+   */
+  async function lossConfirmed(): Promise<boolean> {
+    const watch = context.lossWatch;
+    if (!watch) return false;
+    if (watch.isLost()) return true;
+    if (context.backend !== 'webgpu' && context.backend !== 'webgl') return false;
+    await Promise.race([watch.lost, new Promise((resolve) => setTimeout(resolve, LOSS_GRACE_MS))]);
+    return watch.isLost();
   }
 
   /** A read from the device that gives up when the context is lost (its fence would never signal). */
@@ -453,7 +470,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
       }
     } catch (error) {
       // A lost context can also surface as a tfjs error (a shader that no longer compiles).
-      if (error instanceof BackendLostError || context.lossWatch?.isLost()) {
+      if (error instanceof BackendLostError || (await lossConfirmed())) {
         handOverLoss(noteLoss());
         return;
       }
@@ -509,8 +526,8 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
       })
         .then(postGrid)
         .then(loop)
-        .catch((error: unknown) => {
-          if (error instanceof BackendLostError || context.lossWatch?.isLost()) {
+        .catch(async (error: unknown) => {
+          if (error instanceof BackendLostError || (await lossConfirmed())) {
             handOverLoss(noteLoss());
             return;
           }
