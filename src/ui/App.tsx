@@ -5,6 +5,7 @@ import { liveSettingsOf } from '../protocol/messages.ts';
 import { BackendBadge } from './BackendBadge.tsx';
 import { CheckpointBanner } from './CheckpointBanner.tsx';
 import { DatasetPanel } from './DatasetPanel.tsx';
+import { GeneratePanel } from './GeneratePanel.tsx';
 import { HyperparameterPanel } from './HyperparameterPanel.tsx';
 import { TrainingPanel } from './TrainingPanel.tsx';
 import { useGridHistory } from './grid-history.ts';
@@ -119,10 +120,11 @@ export function App() {
 
   // Stable callbacks (reading the latest values through a ref) let the memoised panels skip
   // the re-renders that every metrics message would otherwise cause.
-  const latest = useRef({ config, runExists });
+  const latest = useRef({ config, runExists, runStep: state.run?.step ?? null });
   useEffect(() => {
-    latest.current = { config, runExists };
+    latest.current = { config, runExists, runStep: state.run?.step ?? null };
   });
+  const readRunStep = useCallback(() => latest.current.runStep, []);
   const onConfigChange = useCallback(
     (next: TrainConfig) => {
       const { config: previous, runExists: live } = latest.current;
@@ -193,6 +195,7 @@ export function App() {
             onLoadCheckpoint={commands.loadCheckpoint}
             commands={commands}
           />
+          <GeneratePanel commands={commands} ready={state.backend !== null} runState={state.run?.state ?? null} readRunStep={readRunStep} />
         </div>
       </main>
     </div>
