@@ -2,10 +2,13 @@
  * Measures a run's sample quality while it trains: multi-scale sliced Wasserstein distance
  * (src/gan/swd.ts) between the images held back from training and as many generated ones.
  *
- * Why it does not stall training: generating the fakes is one inference pass, run between two
- * steps; the distance itself (pyramids, projections, sorting: ~1–3 s at 64 px on wasm) runs in
- * slices with a macrotask yield between them, so the training loop, which also yields between
- * steps, keeps stepping while a measurement is in flight. Only one measurement runs at a time;
+ * Why it does not stall training: at the step boundary the meter only snapshots the generator's
+ * weights (tfjs shares the tensors' data, so nothing is copied). The fakes are then drawn from a
+ * copy of the generator holding that snapshot, a small chunk at a time, and the distance
+ * (pyramids, projections, sorting) runs in slices too, with a macrotask yield between slices, so
+ * the training loop, which also yields between steps, keeps stepping (and answers Pause) while a
+ * measurement is in flight. Drawing all 256 fakes at once would block the worker for ~20 s at
+ * 64 px on one wasm thread. Only one measurement runs at a time;
  * a request while one is in flight is skipped (the next interval measures again).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -17,8 +20,11 @@ import type { QualityRow } from '../protocol/metrics.ts';
 /** In-app settings, smaller than the paper's (128 descriptors, 512 directions, 16k images) to stay cheap; the numbers are noisier and not comparable to published ones. */
 const DESCRIPTORS_PER_IMAGE = 64;
 const DIRECTIONS = 256;
-/** Fakes are generated this many at a time, to bound the memory of one inference pass. */
-const GENERATE_BATCH = 64;
+/**
+ * Fakes are drawn this many at a time, one chunk per slice: ~0.1–0.5 s on one wasm thread for
+ * Heaton's generator at 16–64 px (most of its work is in the early, size-independent layers).
+ */
+const FAKES_PER_CHUNK = 16;
 /** The pyramid stops at the smallest side ≥ this that halves evenly from the image side. */
 const MIN_PYRAMID_SIDE = 16;
 
@@ -82,16 +88,47 @@ export function createQualityMeter(options: QualityMeterOptions): QualityMeter {
     if (disposed) throw new MeterDisposed();
   };
 
-  /** The generator's images for the run's fixed quality latents, [n, S, S, C] in [-1, 1]. */
-  function generateFakes(generator: tf.LayersModel): tf.Tensor4D {
-    return tf.tidy(() => {
-      // The same latents at every measurement, so the curve shows the generator changing, not the noise.
-      const latents = tf.randomNormal([count, latentSize], 0, 1, 'float32', deriveSeed(runSeed, 'quality', 1));
-      return generator.predict(latents, { batchSize: GENERATE_BATCH }) as tf.Tensor4D;
-    });
+  /**
+   * A copy of `topology`'s network holding `weights` (which it takes over and disposes), so
+   * fakes can be drawn from the generator as it was while training moves the original on.
+   */
+  async function frozenCopy(topology: ReturnType<tf.LayersModel['toJSON']>, weights: tf.Tensor[]): Promise<tf.LayersModel> {
+    try {
+      const modelTopology: unknown = typeof topology === 'string' ? JSON.parse(topology) : topology;
+      const copy = await tf.models.modelFromJSON({ modelTopology } as Parameters<typeof tf.models.modelFromJSON>[0]);
+      copy.setWeights(weights);
+      return copy;
+    } finally {
+      tf.dispose(weights);
+    }
   }
 
-  async function run(fakes: tf.Tensor4D, step: number, report: (row: QualityRow) => void): Promise<void> {
+  /** The generator's images for the run's fixed quality latents, [n, S, S, C] in [-1, 1], a chunk per slice. */
+  async function generateFakes(generator: tf.LayersModel): Promise<tf.Tensor4D> {
+    const chunk = FAKES_PER_CHUNK;
+    // The same latents at every measurement, so the curve shows the generator changing, not the noise.
+    const latents = tf.randomNormal([count, latentSize], 0, 1, 'float32', deriveSeed(runSeed, 'quality', 1));
+    const parts: tf.Tensor4D[] = [];
+    try {
+      for (let start = 0; start < count; start += chunk) {
+        await pause();
+        const size = Math.min(chunk, count - start);
+        parts.push(tf.tidy(() => generator.predict(tf.slice(latents, [start, 0], [size, latentSize])) as tf.Tensor4D));
+      }
+      return tf.concat(parts);
+    } finally {
+      tf.dispose([latents, ...parts]);
+    }
+  }
+
+  async function run(snapshot: Promise<tf.LayersModel>, step: number, report: (row: QualityRow) => void): Promise<void> {
+    const copy = await snapshot;
+    let fakes: tf.Tensor4D;
+    try {
+      fakes = await generateFakes(copy);
+    } finally {
+      copy.dispose();
+    }
     const real = normaliseBatch(realBytes, count, set.side, set.channels);
     try {
       const result = await slicedWassersteinDistance(real, fakes, {
@@ -115,15 +152,11 @@ export function createQualityMeter(options: QualityMeterOptions): QualityMeter {
     measure(generator, step, report) {
       if (busy || disposed || count === 0) return false;
       busy = true;
-      let fakes: tf.Tensor4D;
-      try {
-        fakes = generateFakes(generator);
-      } catch (error) {
-        busy = false;
-        options.onError(error);
-        return false;
-      }
-      inFlight = run(fakes, step, report)
+      // Only this part runs at the step boundary: the weights as they are now (clone() shares
+      // the data, so it copies nothing) and the network's description.
+      const weights = generator.getWeights().map((weight) => weight.clone());
+      const snapshot = frozenCopy(generator.toJSON(null, false), weights);
+      inFlight = run(snapshot, step, report)
         .catch((error: unknown) => {
           if (!(error instanceof MeterDisposed) && !disposed) options.onError(error);
         })
