@@ -89,7 +89,9 @@ Serve this folder over HTTP next to your page, then:
 import * as tf from '@tensorflow/tfjs';
 
 const generator = await tf.loadLayersModel('./model.json');
-// The same seed gives the same faces.
+// Random faces. (Ganvas's Generate view names faces by seed with its own documented
+// algorithm, latentForSeed in Ganvas's src/protocol/latent.ts, so seed 42 there is the same face
+// on any machine; tf.randomNormal's seeds are a different sequence.)
 const z = tf.randomNormal([16, ${latentSize}], 0, 1, 'float32', 42);
 const images = generator.predict(z);                 // ${shape}, in [-1, 1]
 const pixels = images.add(1).div(2);                 // [0, 1], what tf.browser.toPixels expects
