@@ -357,6 +357,11 @@ export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runS
             {pinned.map((seed) => (
               <li key={seed}>
                 Seed {seed}{' '}
+                {!shownSeeds.includes(seed) && (
+                  <button type="button" className="small" aria-label={`Show seed ${seed}`} disabled={!source || isBusy} onClick={() => source && addSeeds(source, [seed], 'prepend')}>
+                    Show
+                  </button>
+                )}{' '}
                 <button type="button" className="small" aria-label={`Unpin seed ${seed}`} onClick={() => onTogglePin(seed)}>
                   Unpin
                 </button>
