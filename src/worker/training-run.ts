@@ -9,6 +9,7 @@ import { imageSetToHeatonNpy } from '../data/npy.ts';
 import { captureCheckpoint, encodeCheckpoint, restoreCheckpoint, type Checkpoint } from '../gan/checkpoint.ts';
 import { renderGrid } from '../gan/grid.ts';
 import { readMetricRows, type PendingMetrics } from '../gan/metrics.ts';
+import { modelArtifacts } from '../gan/model-artifacts.ts';
 import { createGan, disposeGan, generatePreview, trainStep, type Gan } from '../gan/train-step.ts';
 import { heldBackCount, type TrainConfig } from '../protocol/config.ts';
 import { STEP_METRICS, type MetricRow, type QualityRow } from '../protocol/metrics.ts';
@@ -56,33 +57,6 @@ export interface TrainingRun {
    */
   useGenerator<T>(use: (generator: tf.LayersModel, config: Readonly<TrainConfig>) => Promise<T>): Promise<T>;
   dispose(): void;
-}
-
-/**
- * A Layers model as plain tfjs ModelArtifacts (topology, weight specs, one weights buffer), as
- * `model.save` hands them to a save handler. `downloads://` cannot be used here: a worker has no
- * `document`; the page builds the files.
- */
-async function modelArtifacts(model: tf.LayersModel): Promise<GeneratorArtifacts> {
-  const artifacts = await new Promise<tf.io.ModelArtifacts>((resolve, reject) => {
-    model
-      .save(
-        tf.io.withSaveHandler(async (saved) => {
-          resolve(saved);
-          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-        }),
-      )
-      .catch(reject);
-  });
-  const weightData = artifacts.weightData ? tf.io.CompositeArrayBuffer.join(artifacts.weightData) : new ArrayBuffer(0);
-  return {
-    modelTopology: artifacts.modelTopology,
-    weightSpecs: (artifacts.weightSpecs ?? []).map(({ name, shape, dtype }) => ({ name, shape, dtype })),
-    weightData,
-    format: artifacts.format ?? 'layers-model',
-    generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
-    convertedBy: artifacts.convertedBy ?? null,
-  };
 }
 
 /** Lets queued messages (pause, stop, set-live) run between steps. */

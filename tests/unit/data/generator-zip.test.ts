@@ -7,6 +7,7 @@ import type { GeneratorArtifacts, RunSummary } from '../../../src/protocol/messa
 import { buildModelJson, generatorZip } from '../../../src/ui/downloads.ts';
 import { useCpuBackend } from '../backends.ts';
 import { buildZip, type FixtureEntry } from './zip-fixtures.ts';
+import { modelArtifacts } from '../../../src/gan/model-artifacts.ts';
 
 const TINY: TrainConfig = { ...HEATON_DEFAULTS, resolution: 16, width: 1 / 16, latentSize: 8 };
 const SUMMARY: RunSummary = {
@@ -18,34 +19,12 @@ const SUMMARY: RunSummary = {
   savedAt: '2026-01-02T03:04:05.000Z',
 };
 
-/** The generator's artifacts as "Download generator" gets them (exportGenerator's save handler). */
-async function saveArtifacts(model: tf.LayersModel): Promise<GeneratorArtifacts> {
-  const saved = await new Promise<tf.io.ModelArtifacts>((resolve, reject) => {
-    model
-      .save(
-        tf.io.withSaveHandler(async (artifacts) => {
-          resolve(artifacts);
-          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-        }),
-      )
-      .catch(reject);
-  });
-  return {
-    modelTopology: saved.modelTopology,
-    weightSpecs: (saved.weightSpecs ?? []).map(({ name, shape, dtype }) => ({ name, shape, dtype })),
-    weightData: saved.weightData ? tf.io.CompositeArrayBuffer.join(saved.weightData) : new ArrayBuffer(0),
-    format: 'layers-model',
-    generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
-    convertedBy: null,
-  };
-}
-
 let gan: Gan;
 let artifacts: GeneratorArtifacts;
 beforeAll(async () => {
   await useCpuBackend();
   gan = createGan(TINY);
-  artifacts = await saveArtifacts(gan.generator);
+  artifacts = await modelArtifacts(gan.generator);
 });
 afterAll(() => disposeGan(gan));
 

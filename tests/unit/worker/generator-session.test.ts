@@ -15,6 +15,7 @@ import {
 import { createTrainer } from '../../../src/worker/trainer.ts';
 import { useCpuBackend } from '../backends.ts';
 import { buildZip } from '../data/zip-fixtures.ts';
+import { modelArtifacts } from '../../../src/gan/model-artifacts.ts';
 
 const TINY: TrainConfig = { ...HEATON_DEFAULTS, resolution: 16, width: 1 / 16, latentSize: 8, batchSize: 4 };
 const SUMMARY: RunSummary = {
@@ -25,28 +26,6 @@ const SUMMARY: RunSummary = {
   backend: 'cpu',
   savedAt: '2026-01-02T03:04:05.000Z',
 };
-
-/** As exportGenerator in training-run.ts: the model saved through tf.io.withSaveHandler. */
-async function saveArtifacts(model: tf.LayersModel): Promise<GeneratorArtifacts> {
-  const saved = await new Promise<tf.io.ModelArtifacts>((resolve, reject) => {
-    model
-      .save(
-        tf.io.withSaveHandler(async (artifacts) => {
-          resolve(artifacts);
-          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-        }),
-      )
-      .catch(reject);
-  });
-  return {
-    modelTopology: saved.modelTopology,
-    weightSpecs: (saved.weightSpecs ?? []).map(({ name, shape, dtype }) => ({ name, shape, dtype })),
-    weightData: saved.weightData ? tf.io.CompositeArrayBuffer.join(saved.weightData) : new ArrayBuffer(0),
-    format: 'layers-model',
-    generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
-    convertedBy: null,
-  };
-}
 
 let gan: Gan;
 let artifacts: GeneratorArtifacts;
@@ -61,9 +40,9 @@ beforeAll(async () => {
     const real = tf.tidy(() => tf.sub(tf.mul(tf.randomUniform([4, 16, 16, 3], 0, 1, 'float32', step), 2), 1) as tf.Tensor4D);
     tf.dispose([trainStep(gan, real, step, TINY), real]);
   }
-  artifacts = await saveArtifacts(gan.generator);
+  artifacts = await modelArtifacts(gan.generator);
   const other = createGan({ ...TINY, seed: 7 });
-  otherZip = new File([await generatorZip(await saveArtifacts(other.generator), { ...SUMMARY, seed: 7 })], 'other.zip');
+  otherZip = new File([await generatorZip(await modelArtifacts(other.generator), { ...SUMMARY, seed: 7 })], 'other.zip');
   disposeGan(other);
 });
 afterAll(() => disposeGan(gan));
