@@ -5,7 +5,7 @@
  * fail to be ours gets a GeneratorZipError whose message tells a non-expert what to do.
  */
 import * as tf from '@tensorflow/tfjs';
-import { validateConfig, type TrainConfig } from '../protocol/config.ts';
+import { upgradeConfig, validateConfig, type TrainConfig } from '../protocol/config.ts';
 import { isBackendName, type RunSummary } from '../protocol/messages.ts';
 import { formatBytes, openZip, readEntry, ZipError, type ZipArchive, type ZipEntry } from './zip-reader.ts';
 
@@ -258,7 +258,7 @@ function parseSummary(json: unknown, fileName: string): RunSummary {
   if (!isRecord(json) || !isRecord(json.config)) {
     throw new GeneratorZipError(`ganvas-run.json in “${fileName}” holds no training settings, so the zip is damaged. ${WHAT_TO_DO}`);
   }
-  const config = json.config as unknown as TrainConfig;
+  const config = upgradeConfig(json.config);
   const problems = validateConfig(config);
   if (problems.length > 0) {
     throw new GeneratorZipError(`ganvas-run.json in “${fileName}” has invalid settings: ${problems.join('; ')}. ${WHAT_TO_DO}`);

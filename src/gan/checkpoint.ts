@@ -25,7 +25,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { version as APP_VERSION } from '../../package.json';
-import { validateConfig, type TrainConfig } from '../protocol/config.ts';
+import { upgradeConfig, validateConfig, type TrainConfig } from '../protocol/config.ts';
 import { STEP_METRICS, type MetricRow, type QualityRow } from '../protocol/metrics.ts';
 import { createGan, disposeGan, type Gan } from './train-step.ts';
 
@@ -461,7 +461,7 @@ function parseHeader(value: unknown): CheckpointHeader {
   if (!isCount(payloadBytes) || !isCount(payloadCrc32)) throw corruptHeader('the payload description is missing');
   return {
     appVersion,
-    config: config as unknown as TrainConfig,
+    config: upgradeConfig(config),
     step,
     datasetIdentity,
     metrics: {},

@@ -91,6 +91,25 @@ export const HEATON_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
   seed: 42,
 });
 
+/**
+ * Settings added after the first release, with the value that reproduces how runs saved before
+ * them behaved: `qualityEvery` 0, because those runs trained on every image.
+ */
+const FIELDS_ADDED_LATER: Readonly<Partial<TrainConfig>> = Object.freeze({ qualityEvery: 0 });
+
+/**
+ * A config read from a file saved by an earlier version (a checkpoint, a generator's
+ * ganvas-run.json): fields it predates get the values its run used; nothing else changes, so
+ * validateConfig still judges the rest. Untrusted input in, untrusted output out.
+ */
+export function upgradeConfig(saved: Record<string, unknown>): TrainConfig {
+  const upgraded: Record<string, unknown> = { ...saved };
+  for (const [field, value] of Object.entries(FIELDS_ADDED_LATER)) {
+    if (!(field in upgraded)) upgraded[field] = value;
+  }
+  return upgraded as unknown as TrainConfig;
+}
+
 /** Below this many images there are too few to set any aside for measuring quality. */
 export const QUALITY_MIN_IMAGES = 100;
 /** At most this many real images are held back (and as many generated) per quality measurement. */

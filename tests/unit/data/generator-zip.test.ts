@@ -67,6 +67,12 @@ describe('readGeneratorZip', () => {
     model.dispose();
   });
 
+  test('a generator saved before quality was measured (no qualityEvery in its settings) still loads', async () => {
+    const { qualityEvery: _dropped, ...older } = TINY;
+    const contents = await readGeneratorZip(pieces({ 'ganvas-run.json': JSON.stringify({ ...SUMMARY, config: older }) }), 'older.zip');
+    expect(contents.summary.config).toEqual({ ...TINY, qualityEvery: 0 });
+  });
+
   test('follows the files one folder down (the unzipped folder zipped again)', async () => {
     const contents = await readGeneratorZip(pieces({}, 'ganvas-generator/'), 'again.zip');
     expect(contents.summary.config.latentSize).toBe(8);

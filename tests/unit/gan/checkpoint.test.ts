@@ -191,6 +191,13 @@ describe('decodeCheckpoint refuses bad files', () => {
   });
 });
 
+test('a checkpoint saved before quality was measured (no qualityEvery) loads, with quality off as its run had it', async () => {
+  const { checkpoint } = await checkpointAfter(TINY, 1);
+  const { qualityEvery: _dropped, ...older } = checkpoint.config;
+  const decoded = decodeCheckpoint(encodeCheckpoint({ ...checkpoint, config: older as TrainConfig }));
+  expect(decoded.config).toEqual({ ...checkpoint.config, qualityEvery: 0 });
+});
+
 test('weights that do not fit the architecture are refused on restore', async () => {
   const { checkpoint: small } = await checkpointAfter(TINY, 1);
   const { checkpoint: large } = await checkpointAfter({ ...TINY, resolution: 32 }, 1);
