@@ -202,8 +202,11 @@ export type FromWorker =
   /** A quality measurement (SWD) of the current run finished. */
   | { type: 'quality'; row: QualityRow }
   | { type: 'generator-loaded'; requestId: number; info: UploadedGeneratorInfo }
-  /** Faces in the order of the request's seeds; pixels transferred. */
-  | { type: 'faces'; requestId: number; faces: GeneratedFace[] }
+  /**
+   * Faces in the order of the request's seeds; pixels transferred. `step`: the live run's step
+   * they were drawn at (null for an uploaded generator).
+   */
+  | { type: 'faces'; requestId: number; faces: GeneratedFace[]; step: number | null }
   | { type: 'walk-frames'; requestId: number; frames: RgbaImage[] }
   | { type: 'nearest-real'; requestId: number; generated: GeneratedFace; matches: NearestImage[] }
   | { type: 'recipe'; requestId: number; files: RecipeFiles }

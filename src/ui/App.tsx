@@ -120,11 +120,10 @@ export function App() {
 
   // Stable callbacks (reading the latest values through a ref) let the memoised panels skip
   // the re-renders that every metrics message would otherwise cause.
-  const latest = useRef({ config, runExists, runStep: state.run?.step ?? null });
+  const latest = useRef({ config, runExists });
   useEffect(() => {
-    latest.current = { config, runExists, runStep: state.run?.step ?? null };
+    latest.current = { config, runExists };
   });
-  const readRunStep = useCallback(() => latest.current.runStep, []);
   const onConfigChange = useCallback(
     (next: TrainConfig) => {
       const { config: previous, runExists: live } = latest.current;
@@ -195,7 +194,7 @@ export function App() {
             onLoadCheckpoint={commands.loadCheckpoint}
             commands={commands}
           />
-          <GeneratePanel commands={commands} ready={state.backend !== null} runState={state.run?.state ?? null} readRunStep={readRunStep} />
+          <GeneratePanel commands={commands} ready={state.backend !== null} runState={state.run?.state ?? null} />
         </div>
       </main>
     </div>

@@ -50,13 +50,12 @@ export interface GeneratePanelProps {
   commands: TrainerCommands;
   /** The training engine is up. */
   ready: boolean;
-  /** The current run's state, or null when there is none ("Current run" is then unavailable). */
-  runState: RunState | null;
   /**
-   * The current run's step now. A function rather than a value: the step changes several times
-   * a second while training, and re-rendering this panel each time would cost the page frames.
+   * The current run's state, or null when there is none ("Current run" is then unavailable).
+   * Not its step: that changes several times a second, and re-rendering this panel each time
+   * would cost the page frames (the worker says which step faces were drawn at).
    */
-  readRunStep: () => number | null;
+  runState: RunState | null;
 }
 
 /** What the face grid shows: faces of one generator, and the live step they were drawn at. */
@@ -72,7 +71,7 @@ type Busy = null | 'upload' | 'generate' | { nearest: number };
  * uploaded generator zip; pins (kept in localStorage), PNG downloads, nearest real images, and
  * a latent walk between two pins with GIF/WebM export.
  */
-export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runState, readRunStep }: GeneratePanelProps) {
+export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runState }: GeneratePanelProps) {
   const [source, setSource] = useState<GeneratorSource | null>(null);
   const [uploaded, setUploaded] = useState<UploadedGeneratorInfo | null>(null);
   /** Bumped on every successful upload: it names the uploaded generator (for stale answers and the walk's key). */
@@ -94,11 +93,10 @@ export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runS
     async (from: GeneratorSource, seeds: number[], mode: 'replace' | 'prepend' | 'append') => {
       if (seeds.length === 0) return;
       const ticket = generation.current;
-      const step = from === 'live' ? readRunStep() : null;
       setBusy('generate');
       setError(null);
       try {
-        const faces = await commands.generate(from, seeds);
+        const { faces, step } = await commands.generate(from, seeds);
         if (ticket !== generation.current) return;
         setShown((previous) => {
           if (mode === 'replace') return { faces, drawnAtStep: step };
@@ -113,7 +111,7 @@ export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runS
         if (ticket === generation.current) setBusy(null);
       }
     },
-    [commands, readRunStep],
+    [commands],
   );
 
   /** Switches generator and redraws the same seeds (or the first page) with it. */
@@ -138,6 +136,24 @@ export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runS
     autoSelected.current = true;
     switchSource('live', initialSeeds(readPins()));
   }, [liveAvailable, source, switchSource]);
+
+  // A new run replaces the generator behind "Current run": its faces go when the old run
+  // does, and the same seeds are drawn again once the new run exists.
+  const hadLive = useRef(liveAvailable);
+  const seedsToRedraw = useRef<number[]>([]);
+  useEffect(() => {
+    const had = hadLive.current;
+    hadLive.current = liveAvailable;
+    if (source !== 'live' || had === liveAvailable) return;
+    if (!liveAvailable) {
+      generation.current++;
+      seedsToRedraw.current = shownSeeds;
+      setShown({ faces: [], drawnAtStep: null });
+      setNearest(null);
+    } else {
+      void showSeeds('live', seedsToRedraw.current.length > 0 ? seedsToRedraw.current : initialSeeds(readPins()), 'replace');
+    }
+  }, [liveAvailable, source, shownSeeds, showSeeds]);
 
   const onUpload = async (file: File) => {
     setBusy('upload');

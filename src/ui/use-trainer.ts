@@ -54,7 +54,8 @@ export interface TrainerCommands {
   dismissError(): void;
   /** Generate view: each rejects with an Error whose message is the worker's explanation. */
   loadGenerator(file: File): Promise<UploadedGeneratorInfo>;
-  generate(source: GeneratorSource, seeds: number[]): Promise<GeneratedFace[]>;
+  /** Faces for `seeds`, and the live run's step they were drawn at (null for an uploaded generator). */
+  generate(source: GeneratorSource, seeds: number[]): Promise<{ faces: GeneratedFace[]; step: number | null }>;
   walk(source: GeneratorSource, from: number, to: number, frames: number): Promise<RgbaImage[]>;
   nearestReal(source: GeneratorSource, seed: number, count: number): Promise<{ generated: GeneratedFace; matches: NearestImage[] }>;
   exportRecipe(): Promise<RecipeFiles>;
@@ -255,8 +256,8 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
         return answer.info;
       },
       async generate(source, seeds) {
-        const answer = await request('faces', { type: 'generate', requestId: newRequestId(), source, seeds });
-        return answer.faces;
+        const { faces, step } = await request('faces', { type: 'generate', requestId: newRequestId(), source, seeds });
+        return { faces, step };
       },
       async walk(source, from, to, frames) {
         const answer = await request('walk-frames', { type: 'walk', requestId: newRequestId(), source, from, to, frames });

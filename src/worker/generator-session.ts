@@ -25,7 +25,7 @@ export interface GeneratorSessionDeps {
    * Runs `use` on the live run's generator between two training steps; null when there is no
    * run (the page should then say "train or upload a generator first").
    */
-  withLiveGenerator<T>(use: (generator: tf.LayersModel, config: Readonly<TrainConfig>) => Promise<T>): Promise<T> | null;
+  withLiveGenerator<T>(use: (generator: tf.LayersModel, config: Readonly<TrainConfig>, step: number) => Promise<T>): Promise<T> | null;
   /** The loaded training set (for nearest real images), or null when none is loaded. */
   dataset(): ImageSet | null;
 }
@@ -86,14 +86,17 @@ export function createGeneratorSession(deps: GeneratorSessionDeps): GeneratorSes
    * Runs `use` on the chosen generator. For an uploaded one `use` starts synchronously, so a
    * later upload cannot dispose the model under its (synchronous) predict calls.
    */
-  function withGenerator<T>(source: GeneratorSource, use: (generator: tf.LayersModel, config: Readonly<TrainConfig>) => Promise<T>): Promise<T> {
+  function withGenerator<T>(
+    source: GeneratorSource,
+    use: (generator: tf.LayersModel, config: Readonly<TrainConfig>, step: number | null) => Promise<T>,
+  ): Promise<T> {
     if (source === 'live') {
       const result = deps.withLiveGenerator(use);
       if (!result) throw new RequestFailure(NO_LIVE_GENERATOR);
       return result;
     }
     if (!uploaded) throw new RequestFailure(NO_UPLOADED_GENERATOR);
-    return use(uploaded.model, uploaded.config);
+    return use(uploaded.model, uploaded.config, null);
   }
 
   async function loadGenerator(file: File, requestId: number): Promise<void> {
@@ -115,15 +118,17 @@ export function createGeneratorSession(deps: GeneratorSessionDeps): GeneratorSes
     if (!Array.isArray(seeds)) throw new RequestFailure('Seeds must be a list of whole numbers, such as 1, 2, 42.');
     if (seeds.length > MAX_FACES) throw new RequestFailure(`Ask for at most ${MAX_FACES} faces at a time.`);
     seeds.forEach(checkSeed);
-    const bytes = await withGenerator(source, (generator, config) =>
-      facesFromLatents(
+    let step: number | null = null;
+    const bytes = await withGenerator(source, (generator, config, drawnAt) => {
+      step = drawnAt;
+      return facesFromLatents(
         generator,
         seeds.map((seed) => latentForSeed(seed, config.latentSize)),
-      ),
-    );
+      );
+    });
     const { images, buffers } = toImages(bytes);
     const faces = images.map((image, i) => ({ seed: seeds[i] as number, image }));
-    deps.post({ type: 'faces', requestId, faces }, buffers);
+    deps.post({ type: 'faces', requestId, faces, step }, buffers);
   }
 
   async function walk(requestId: number, source: GeneratorSource, from: number, to: number, frames: number): Promise<void> {

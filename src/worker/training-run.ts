@@ -55,7 +55,7 @@ export interface TrainingRun {
    * Runs `use` on the generator as it is now, between two steps (never mid-step), e.g. to draw
    * faces for the Generate view while training goes on. `use` must not keep the model.
    */
-  useGenerator<T>(use: (generator: tf.LayersModel, config: Readonly<TrainConfig>) => Promise<T>): Promise<T>;
+  useGenerator<T>(use: (generator: tf.LayersModel, config: Readonly<TrainConfig>, step: number) => Promise<T>): Promise<T>;
   dispose(): void;
 }
 
@@ -563,7 +563,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
       });
     },
     useGenerator(use) {
-      return withExclusive(() => use(gan.generator, config));
+      return withExclusive(() => use(gan.generator, config, step));
     },
     captureNow() {
       return withExclusive(async () => {

@@ -243,3 +243,29 @@ test('faces from seeds: same pixels live and from the uploaded zip; pins, walk, 
   await expect(panel.getByTestId('pinned-seeds')).toContainText('Seed 42');
   await expect(panel.getByTestId('pinned-seeds')).toContainText('Seed 3');
 });
+
+test('a new run replaces the current-run faces: the same seeds are drawn again from the new generator', async ({ page }) => {
+  test.setTimeout(150_000);
+  await openApp(page, '?backend=wasm');
+  await chooseTinySettings(page, 10);
+  await loadCartoonFaces(page, 200);
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(page.locator('.status-bar')).toHaveAttribute('data-state', 'done', { timeout: 90_000 });
+  const panel = page.locator('.generate-panel');
+  await panel.getByRole('button', { name: 'Refresh' }).click();
+  await expect(panel.getByText('these were drawn at step 10')).toBeVisible();
+  await panel.getByLabel('Seed', { exact: true }).fill('123');
+  await panel.getByRole('button', { name: 'Generate', exact: true }).click();
+  await expect(panel.getByTestId('face-123')).toBeVisible();
+
+  // A longer second run, so it is still early when its faces are drawn.
+  const steps = page.getByLabel('Steps', { exact: true });
+  await steps.fill('5000');
+  await steps.blur();
+  await page.getByRole('button', { name: /Start (a new run|training)/ }).click();
+  await expect(panel.getByText(/these were drawn at step \d+\)/)).toBeVisible({ timeout: 60_000 });
+  const drawnAt = Number(/drawn at step ([\d,]+)/.exec((await panel.getByText(/drawn at step/).textContent()) ?? '')?.[1]?.replaceAll(',', ''));
+  expect(drawnAt).toBeLessThan(10);
+  await expect(panel.getByTestId('face-123')).toBeVisible();
+  await page.getByRole('button', { name: 'Stop' }).click();
+});

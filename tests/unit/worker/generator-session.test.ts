@@ -59,7 +59,7 @@ function harness(options: { live?: boolean; set?: ImageSet | null } = {}) {
       posted.push(message);
       transfers.push(transfer);
     },
-    withLiveGenerator: (use) => (options.live === false ? null : use(gan.generator, gan.config)),
+    withLiveGenerator: (use) => (options.live === false ? null : use(gan.generator, gan.config, 3)),
     dataset: () => set,
   });
   let nextId = 1;
@@ -116,10 +116,13 @@ describe('generate', () => {
     const movingMean = gan.generator.weights.find((weight) => weight.name.includes('moving_mean'))?.read();
     expect(movingMean && Array.from(await movingMean.data()).some((value) => value !== 0)).toBe(true);
 
-    const { faces, upload } = harness();
+    const { faces, upload, ask } = harness();
     const loaded = await upload(await downloadedZip());
     expect(loaded).toMatchObject({ type: 'generator-loaded', info: { fileName: 'ganvas-generator.zip', summary: SUMMARY } });
     expect(await faces('uploaded', SEEDS)).toEqual(await faces('live', SEEDS));
+    // The answer names the live run's step (3 here); an uploaded generator has none.
+    expect(await ask({ type: 'generate', source: 'live', seeds: [1] })).toMatchObject({ type: 'faces', step: 3 });
+    expect(await ask({ type: 'generate', source: 'uploaded', seeds: [1] })).toMatchObject({ type: 'faces', step: null });
   });
 
   test('no live run, or nothing uploaded: say what to do', async () => {
