@@ -233,7 +233,8 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
    * so training never waits for the meter.
    */
   function measureQualityIfDue(): void {
-    if (!meter || config.qualityEvery <= 0) return;
+    // A meter exists only when qualityEvery > 0 (heldBackCount), and qualityEvery is not live.
+    if (!meter) return;
     if (step % config.qualityEvery === 0 && !qualityHistory.some((row) => row.step === step)) qualityDue = true;
     if (!qualityDue || meter.busy) return;
     qualityDue = false;
@@ -247,7 +248,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
 
   /** At the end of a run: the last measurement (after any in flight), so the chart ends at the final step. */
   async function measureFinalQuality(): Promise<void> {
-    if (!meter || config.qualityEvery <= 0 || qualityHistory.some((row) => row.step === step)) return;
+    if (!meter || qualityHistory.some((row) => row.step === step)) return;
     await meter.whenIdle();
     if (disposed || qualityHistory.some((row) => row.step === step)) return;
     qualityDue = true;
