@@ -5,6 +5,7 @@
 import type { TrainConfig } from './config.ts';
 import type { CachedSetSummary, CartoonOrigin, DatasetOptions, DatasetReport, LoadProgress } from './dataset.ts';
 import type { MetricRow, QualityRow } from './metrics.ts';
+import type { CandidateTiming } from './presets.ts';
 
 /** A checkpoint kept in browser storage, as offered for resuming after a reload. */
 export interface StoredCheckpointInfo {
@@ -114,6 +115,8 @@ export type ToWorker =
   | { type: 'init'; preferred: BackendName | null }
   /** Build an untrained generator for `config` and send its fixed-seed grid. */
   | { type: 'preview'; config: TrainConfig }
+  /** Time a few real steps of each Quick look candidate (see probe.ts); answered by speed-probed. */
+  | { type: 'probe-speed' }
   /** Read, decode and resize a zip of images into the training set (or take it from the cache). */
   | { type: 'load-zip'; file: File; options: DatasetOptions }
   /** Use images the page rendered itself (the built-in cartoon faces): count·S·S·C bytes, transferred. */
@@ -165,6 +168,8 @@ export type FromWorker =
   | { type: 'ready'; backend: BackendName; rejected: BackendRejection[]; crossOriginIsolated: boolean; wasmThreads: number | null }
   /** A fixed-seed grid: `untrained` previews before a run, `training` ones every preview interval. */
   | { type: 'grid'; kind: 'untrained' | 'training'; step: number; image: RgbaImage }
+  /** How fast this device trains each Quick look candidate, smallest first (those timed). */
+  | { type: 'speed-probed'; backend: BackendName; timings: CandidateTiming[] }
   | { type: 'load-progress'; progress: LoadProgress }
   /** The set is ready: what was used and skipped, and 28 random real samples in Heaton's layout. */
   | { type: 'dataset'; report: DatasetReport; sample: RgbaImage; identity: string }

@@ -1,5 +1,15 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { HEATON_DEFAULTS, validateConfig, type TrainConfig } from '../protocol/config.ts';
+import {
+  describeCandidate,
+  pickQuickLook,
+  presetConfig,
+  presetOf,
+  QUICK_LOOK_FALLBACK,
+  quickLookConfig,
+  type CandidateTiming,
+  type Preset,
+} from '../protocol/presets.ts';
 import { cartoonOriginOf, type CropMode, type DatasetOptions } from '../protocol/dataset.ts';
 import { liveSettingsOf } from '../protocol/messages.ts';
 import { BackendBadge } from './BackendBadge.tsx';
@@ -11,6 +21,8 @@ import { TrainingPanel } from './TrainingPanel.tsx';
 import { useGridHistory } from './grid-history.ts';
 import { currentSet } from './trainer-state.ts';
 import { useTrainer } from './use-trainer.ts';
+import { initialSettings, settingsToQuery, writeStoredSettings } from './settings-store.ts';
+import { useRunTitleAndNotice, useSpaceToPause } from './run-shortcuts.ts';
 
 type DataSource = { kind: 'zip'; file: File } | { kind: 'cartoon'; count: number };
 
@@ -21,18 +33,59 @@ function sameLive(a: TrainConfig, b: TrainConfig): boolean {
   return JSON.stringify(liveSettingsOf(a)) === JSON.stringify(liveSettingsOf(b));
 }
 
+/** The settings the page opens with: the link's, else this browser's, else Quick look. */
+function openingSettings(): { preset: Preset; config: TrainConfig } {
+  const saved = initialSettings(new URLSearchParams(window.location.search), safeLocalStorage());
+  return { preset: saved.preset, config: presetConfig(saved.preset, saved.config ?? HEATON_DEFAULTS, QUICK_LOOK_FALLBACK) };
+}
+
+function safeLocalStorage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+/** "on WebAssembly, 1 thread" */
+function whereTimed(backend: string, wasmThreads: number | null): string {
+  const name = backend === 'wasm' ? 'WebAssembly' : backend === 'webgpu' ? 'WebGPU' : backend === 'webgl' ? 'WebGL' : 'the CPU';
+  return wasmThreads !== null ? `on ${name}, ${wasmThreads} ${wasmThreads === 1 ? 'thread' : 'threads'}` : `on ${name}`;
+}
+
+/** The timing of the Quick look candidate these settings are, if it was timed. */
+function timingFor(config: TrainConfig, timings: readonly CandidateTiming[]): CandidateTiming | null {
+  return timings.find(({ candidate }) => JSON.stringify(quickLookConfig(candidate)) === JSON.stringify(config)) ?? null;
+}
+
 export function App() {
   const history = useGridHistory();
   const { addFrame, clear: clearHistory } = history;
-  const [config, setConfig] = useState<TrainConfig>({ ...HEATON_DEFAULTS });
+  const [opening] = useState(openingSettings);
+  const [config, setConfig] = useState<TrainConfig>(opening.config);
+  const [preset, setPreset] = useState<Preset>(opening.preset);
   const { state, commands } = useTrainer({
     onTrainingGrid: addFrame,
     onRunRestored: (restored, reason) => {
       // A resumed or loaded run brings its own settings; a rollback keeps the grids before it.
       setConfig(restored);
+      setPreset(presetOf(restored, quickLookRef.current));
       if (reason !== 'rolled-back') clearHistory();
     },
   });
+  const startRef = useRef<HTMLButtonElement>(null);
+
+  // Quick look: the largest candidate this device trains fast enough, once the worker has timed them.
+  const timings = state.speed?.timings ?? [];
+  const picked = pickQuickLook(timings);
+  const quickLook = picked?.candidate ?? QUICK_LOOK_FALLBACK;
+  const quickLookRef = useRef(quickLook);
+  useEffect(() => {
+    quickLookRef.current = quickLook;
+  });
+  useEffect(() => {
+    if (state.backend) commands.probeSpeed();
+  }, [state.backend, commands]);
   /** The identity of the data a stored run waits for before resuming (cartoon faces being redrawn). */
   const resumeWhenLoaded = useRef<string | null>(null);
   const [resumeNeedsData, setResumeNeedsData] = useState(false);
@@ -40,6 +93,29 @@ export function App() {
   const [source, setSource] = useState<DataSource | null>(null);
 
   const runExists = state.run !== null && (state.run.state === 'running' || state.run.state === 'paused');
+  const quickLookKey = describeCandidate(quickLook);
+  // Quick look's settings follow the probe (until a run exists); derived here rather than in an effect.
+  const quickLookTarget = preset === 'quick' && !runExists ? quickLookConfig(quickLook) : null;
+  if (quickLookTarget && JSON.stringify(quickLookTarget) !== JSON.stringify(config)) setConfig(quickLookTarget);
+
+  // Settings survive a reload and travel in the link.
+  useEffect(() => {
+    const saved = { preset, config: preset === 'custom' ? config : null };
+    writeStoredSettings(safeLocalStorage(), saved);
+    const url = new URL(window.location.href);
+    url.search = settingsToQuery(saved, url.searchParams).toString();
+    window.history.replaceState(window.history.state, '', url);
+  }, [preset, config]);
+
+  const where = state.speed ? whereTimed(state.speed.backend, state.wasmThreads) : null;
+  const presetReason =
+    preset !== 'quick'
+      ? null
+      : !picked || !where
+        ? `Quick look: ${quickLookKey}. Timing this device…`
+        : `Quick look: ${quickLookKey}, about ${(picked.msPerStep / 1000).toFixed(2)} s a step ${where}: the largest model that shows faces within about 2 minutes here.`;
+  const ownTiming = timingFor(config, timings);
+  const estimate = ownTiming && state.speed ? { msPerStep: ownTiming.msPerStep, basis: `here (${whereTimed(state.speed.backend, state.wasmThreads).slice(3)})` } : null;
   const options: DatasetOptions = useMemo(
     () => ({ side: config.resolution, channels: config.channels, crop }),
     [config.resolution, config.channels, crop],
@@ -128,11 +204,29 @@ export function App() {
     (next: TrainConfig) => {
       const { config: previous, runExists: live } = latest.current;
       setConfig(next);
+      if (!live) setPreset(presetOf(next, quickLookRef.current));
       if (live && !sameLive(previous, next) && validateConfig(next).length === 0) commands.setLive(liveSettingsOf(next));
     },
     [commands],
   );
-  const onReset = useCallback(() => onConfigChange({ ...HEATON_DEFAULTS }), [onConfigChange]);
+  const onReset = useCallback(() => {
+    setPreset('heaton');
+    onConfigChange({ ...HEATON_DEFAULTS });
+  }, [onConfigChange]);
+  const onPreset = useCallback((next: Preset) => {
+    setPreset(next);
+    if (next !== 'custom') setConfig((current) => presetConfig(next, current, quickLookRef.current));
+  }, []);
+
+  // Once images have loaded, the next thing to do is Start: take the keyboard there.
+  const loadStatus = state.load.status;
+  const previousLoadStatus = useRef(loadStatus);
+  useEffect(() => {
+    if (previousLoadStatus.current === 'loading' && loadStatus === 'ready') startRef.current?.focus();
+    previousLoadStatus.current = loadStatus;
+  }, [loadStatus]);
+  useSpaceToPause(state.run?.state ?? null, commands);
+  useRunTitleAndNotice(state.run);
 
   const onStart = () => {
     history.clear();
@@ -141,6 +235,9 @@ export function App() {
 
   return (
     <div className="app">
+      <a className="skip-link" href="#training-heading">
+        Skip to training
+      </a>
       <header className="app-header">
         <h1>Ganvas</h1>
         <p className="tagline">Train a face GAN in your browser. Nothing leaves your machine.</p>
@@ -182,7 +279,15 @@ export function App() {
             onRefreshCache={commands.listCache}
             onClearCache={commands.clearCache}
           />
-          <HyperparameterPanel config={config} onChange={onConfigChange} runExists={runExists} onReset={onReset} />
+          <HyperparameterPanel
+            config={config}
+            onChange={onConfigChange}
+            runExists={runExists}
+            onReset={onReset}
+            preset={preset}
+            onPreset={onPreset}
+            presetReason={presetReason}
+          />
         </div>
         <div className="column wide">
           <TrainingPanel
@@ -193,6 +298,8 @@ export function App() {
             onStart={onStart}
             onLoadCheckpoint={commands.loadCheckpoint}
             commands={commands}
+            estimate={estimate}
+            startRef={startRef}
           />
           <GeneratePanel commands={commands} ready={state.backend !== null} runState={state.run?.state ?? null} />
         </div>

@@ -1,7 +1,7 @@
 import { memo, useEffect, useId, useMemo, useState } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { MetricRow, StepMetricName } from '../protocol/metrics.ts';
-import { downsample, MAX_CHART_POINTS, smoothRows } from './chart-data.ts';
+import { downsample, MAX_CHART_POINTS, niceTicks, smoothRows, stuckHint } from './chart-data.ts';
 import './trainer.css';
 
 /** Colours that read on both the light and the dark background; real = blue, fake = orange, G = green.
@@ -43,19 +43,32 @@ function seriesOrder(series: readonly SeriesSpec[], dataKey: unknown): number {
   return series.findIndex((s) => s.key === dataKey);
 }
 
+/** Round step ticks over the data's steps. */
+function stepTicks(data: readonly { step: number }[]): number[] {
+  return niceTicks(data[0]?.step ?? 0, data.at(-1)?.step ?? 0, 6);
+}
+
+const STEP_AXIS_LABEL = { value: 'Step', position: 'insideBottomRight', offset: -2 } as const;
+const MARKER_COLOUR = '#a3a3b8';
+
 function MetricChart({
   title,
+  yTitle,
   data: liveData,
   series,
   yDomain,
   delayMs,
+  markedStep,
 }: {
   title: string;
+  yTitle: string;
   data: readonly MetricRow[];
   series: readonly SeriesSpec[];
   yDomain?: [number, number];
   /** When this chart takes new data, after its siblings (see useDelayed). */
   delayMs: number;
+  /** The step the grid history shows, marked with a vertical line; null when following live. */
+  markedStep: number | null;
 }) {
   const titleId = useId();
   const data = useDelayed(liveData, delayMs);
@@ -65,10 +78,17 @@ function MetricChart({
         {title}
       </figcaption>
       <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
-        <LineChart data={data} margin={{ top: 4, right: 12, bottom: 4, left: 0 }}>
+        <LineChart data={data} margin={{ top: 4, right: 12, bottom: 12, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tickFormatter={formatTick} />
-          <YAxis domain={yDomain ?? ['auto', 'auto']} width={48} tickFormatter={formatTick} allowDataOverflow={yDomain !== undefined} />
+          <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} ticks={stepTicks(data)} allowDecimals={false} tickFormatter={formatTick} label={STEP_AXIS_LABEL} />
+          <YAxis
+            domain={yDomain ?? ['auto', 'auto']}
+            width={52}
+            tickFormatter={formatTick}
+            allowDataOverflow={yDomain !== undefined}
+            label={{ value: yTitle, angle: -90, position: 'insideLeft', offset: 4 }}
+          />
+          {markedStep !== null && <ReferenceLine x={markedStep} stroke={MARKER_COLOUR} strokeDasharray="4 2" label={{ value: 'shown grid', position: 'insideTopLeft', fontSize: 11 }} />}
           <Tooltip
             isAnimationActive={false}
             contentStyle={TOOLTIP_STYLE}
@@ -149,9 +169,12 @@ const STAGGER_MS = 330;
 export const Charts = memo(function Charts({
   rows: liveRows,
   throughput: liveThroughput,
+  markedStep = null,
 }: {
   rows: MetricRow[];
   throughput: { step: number; imagesPerSecond: number }[];
+  /** The step the grid history shows (a marker on the charts), null when following live. */
+  markedStep?: number | null;
 }) {
   const rows = useThrottled(liveRows, CHART_REFRESH_MS);
   const throughput = useThrottled(liveThroughput, CHART_REFRESH_MS);
@@ -167,12 +190,21 @@ export const Charts = memo(function Charts({
   const throughputData = useMemo(() => downsample(throughput.length > 0 ? throughput : PLACEHOLDER_THROUGHPUT, MAX_CHART_POINTS, (point) => [point.imagesPerSecond]), [throughput]);
 
   const delayedThroughput = useDelayed(throughputData, 2 * STAGGER_MS);
+  const stuck = useMemo(() => stuckHint(rows), [rows]);
+  const empty = rows.length === 0;
 
-  // The charts render (empty) before training, so recharts' first, slowest render happens on
-  // an idle page rather than as a 200 ms stall just after Start.
+  // Before the first step one line says what will appear. The charts still render (hidden, at
+  // full width) so recharts' first, slowest render happens on an idle page rather than as a
+  // 200 ms stall just after Start.
   return (
     <section className="charts" aria-label="Training charts">
-      {rows.length === 0 && <p className="charts-empty">Charts appear after the first steps.</p>}
+      {empty && <p className="charts-empty">Losses and accuracies of both networks are charted here from the first steps.</p>}
+      {stuck && (
+        <p className="banner warning stuck-hint" role="status">
+          {stuck}
+        </p>
+      )}
+      <div className={empty ? 'charts-body pending' : 'charts-body'} aria-hidden={empty || undefined}>
       <div className="charts-toolbar">
         <label htmlFor={smoothingId}>Chart smoothing</label>
         <input
@@ -190,16 +222,24 @@ export const Charts = memo(function Charts({
           Moving average of losses and accuracies; 0 shows every step as it was.
         </span>
       </div>
-      <MetricChart title="Losses" data={lossData} series={LOSS_SERIES} delayMs={0} />
-      <MetricChart title="Accuracies" data={accuracyData} series={ACCURACY_SERIES} yDomain={[0, 1]} delayMs={STAGGER_MS} />
+      <MetricChart title="Losses (lower is better for each network)" yTitle="Loss" data={lossData} series={LOSS_SERIES} delayMs={0} markedStep={markedStep} />
+      <MetricChart
+        title="Accuracies (a healthy GAN hovers in the middle)"
+        yTitle="Accuracy"
+        data={accuracyData}
+        series={ACCURACY_SERIES}
+        yDomain={[0, 1]}
+        delayMs={STAGGER_MS}
+        markedStep={markedStep}
+      />
       {(
-        <figure className="chart" aria-label="Throughput">
-          <figcaption className="chart-title">Throughput</figcaption>
-          <ResponsiveContainer width="100%" height={CHART_HEIGHT * 0.7}>
-            <LineChart data={delayedThroughput} margin={{ top: 4, right: 12, bottom: 4, left: 0 }}>
+        <figure className="chart chart-secondary" aria-label="Speed">
+          <figcaption className="chart-title">Speed (images per second)</figcaption>
+          <ResponsiveContainer width="100%" height={CHART_HEIGHT * 0.45}>
+            <LineChart data={delayedThroughput} margin={{ top: 4, right: 12, bottom: 4, left: 8 }}>
               <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tickFormatter={formatTick} />
-              <YAxis width={48} tickFormatter={formatTick} domain={[0, 'auto']} />
+              <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} ticks={stepTicks(delayedThroughput)} allowDecimals={false} tickFormatter={formatTick} />
+              <YAxis width={52} tickFormatter={formatTick} domain={[0, 'auto']} />
               <Tooltip
                 isAnimationActive={false}
                 contentStyle={TOOLTIP_STYLE}
@@ -219,6 +259,7 @@ export const Charts = memo(function Charts({
           </ResponsiveContainer>
         </figure>
       )}
+      </div>
     </section>
   );
 });

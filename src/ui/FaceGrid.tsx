@@ -1,16 +1,12 @@
-import { useEffect, useRef } from 'react';
+import type { GridLayout } from '../protocol/config.ts';
+import { ScaledGrid } from './ScaledGrid.tsx';
 import type { GridFrame } from './trainer-state.ts';
 
-/** Draws a grid frame at its native pixel size (scaled by CSS, pixelated, never resampled). */
-export function FaceGrid({ frame, label }: { frame: GridFrame; label: string }) {
-  const canvasRef = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
-    const context = canvasRef.current?.getContext('2d');
-    context?.putImageData(new ImageData(frame.pixels, frame.width, frame.height), 0, 0);
-  }, [frame]);
+/** A grid frame scaled up to fill its column (see ScaledGrid), with a caption. */
+export function FaceGrid({ frame, label, layout = null }: { frame: GridFrame; label: string; layout?: GridLayout | null }) {
   return (
     <figure className="face-grid">
-      <canvas ref={canvasRef} width={frame.width} height={frame.height} role="img" aria-label={label} data-step={frame.step} />
+      <ScaledGrid frame={frame} layout={layout} label={label} />
       <figcaption>{label}</figcaption>
     </figure>
   );

@@ -1,6 +1,8 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
+import type { GridLayout } from '../protocol/config.ts';
 import { indexNearestStep, type RgbaFrame, type StoredFrame } from './grid-history.ts';
 import { TimelapseExport } from './media/TimelapseExport.tsx';
+import { ScaledGrid } from './ScaledGrid.tsx';
 import './trainer.css';
 
 /** Replay speed: about eight grids a second, slow enough to see each one. */
@@ -23,10 +25,21 @@ type Shown = { kind: 'live'; frame: RgbaFrame } | { kind: 'stored'; frame: Store
  * training, and the time-lapse export. Follows live grids until the user scrubs or plays; then stays on the chosen grid
  * until "Follow live".
  */
-export function GridTimeline({ frames, liveFrame }: { frames: readonly StoredFrame[]; liveFrame: RgbaFrame | null }) {
+export function GridTimeline({
+  frames,
+  liveFrame,
+  layout,
+  onScrub,
+}: {
+  frames: readonly StoredFrame[];
+  liveFrame: RgbaFrame | null;
+  /** The run's grid layout, so faces can be shown scaled up. */
+  layout: GridLayout;
+  /** The step the scrubber shows, or null while following live (the charts mark it). */
+  onScrub?: (step: number | null) => void;
+}) {
   const [pin, setPin] = useState<Pin | null>(null);
   const [playing, setPlaying] = useState(false);
-  const canvasRef = useRef<HTMLCanvasElement>(null);
   const scrubberId = useId();
 
   const lastIndex = frames.length - 1;
@@ -41,26 +54,8 @@ export function GridTimeline({ frames, liveFrame }: { frames: readonly StoredFra
   else if (liveFrame) shown = { kind: 'live', frame: liveFrame };
   else if (latestStored) shown = { kind: 'stored', frame: latestStored };
 
-  const shownFrame = shown?.frame ?? null;
-  useEffect(() => {
-    const context = canvasRef.current?.getContext('2d');
-    if (!context || !shownFrame) return;
-    if ('pixels' in shownFrame) {
-      context.putImageData(new ImageData(shownFrame.pixels, shownFrame.width, shownFrame.height), 0, 0);
-      return;
-    }
-    // Stored grids are PNGs: decode off the main thread, and drop the result if the user has moved on.
-    let current = true;
-    createImageBitmap(shownFrame.blob)
-      .then((bitmap) => {
-        if (current) context.drawImage(bitmap, 0, 0);
-        bitmap.close();
-      })
-      .catch((error: unknown) => console.warn('Could not decode a stored grid:', error));
-    return () => {
-      current = false;
-    };
-  }, [shownFrame]);
+  const pinnedStep = activePin && pinnedFrame ? pinnedFrame.step : null;
+  useEffect(() => onScrub?.(pinnedStep), [onScrub, pinnedStep]);
 
   const scrubIndex = pinnedIndex >= 0 ? pinnedIndex : lastIndex;
   useEffect(() => {
@@ -106,15 +101,7 @@ export function GridTimeline({ frames, liveFrame }: { frames: readonly StoredFra
   return (
     <section className="grid-timeline" aria-label="Preview grid">
       <figure className="face-grid">
-        <canvas
-          ref={canvasRef}
-          width={shown.frame.width}
-          height={shown.frame.height}
-          role="img"
-          aria-label={`Preview grid at ${label.toLowerCase()}`}
-          data-step={shown.frame.step}
-          data-source={shown.kind}
-        />
+        <ScaledGrid frame={shown.frame} layout={layout} label={`Preview grid at ${label.toLowerCase()}`} dataSource={shown.kind} />
         <figcaption>
           {label}
           {activePin ? '' : ' (live)'}

@@ -1,5 +1,6 @@
 import { memo, useId, useMemo, useState, type InputHTMLAttributes, type ReactNode } from 'react';
 import { validateConfig, type TrainConfig } from '../protocol/config.ts';
+import { PRESET_HINTS, PRESET_LABELS, PRESETS, type Preset } from '../protocol/presets.ts';
 import {
   applyNumber,
   applySelect,
@@ -28,6 +29,25 @@ export interface HyperparameterPanelProps {
   runExists: boolean;
   /** Back to HEATON_DEFAULTS; while a run exists the panel resets only the live fields itself instead. */
   onReset(): void;
+  preset: Preset;
+  onPreset(preset: Preset): void;
+  /** Why the preset's settings are what they are on this device ("DCGAN 32 px, width ½: about …"). */
+  presetReason: string | null;
+}
+
+/** The groups in plain words. */
+const GROUP_TITLES: Record<string, string> = {
+  Model: 'Model: architecture and size',
+  Data: 'Images: size, colour, batch',
+  Optimisers: 'Learning rates',
+  Preview: 'Preview grid and quality',
+  Run: 'Length and seed',
+};
+
+/** Why a field does nothing with these settings, or null when it applies. */
+function notApplicable(key: string, config: TrainConfig): string | null {
+  if (key === 'dropout' && config.architecture === 'dcgan') return 'Not used: only the Heaton discriminator has dropout.';
+  return null;
 }
 
 /** Empty text means "not a number" (NaN), so validation names the field rather than silently using 0. */
@@ -67,9 +87,12 @@ interface FieldProps {
   locked: boolean;
   problems: readonly string[];
   lockNoteId: string;
+  /** Why the field does nothing with these settings (it is disabled), or null. */
+  unused: string | null;
 }
 
-function Field({ fieldKey, config, onChange, locked, problems, lockNoteId }: FieldProps) {
+function Field({ fieldKey, config, onChange, locked: lockedByRun, problems, lockNoteId, unused }: FieldProps) {
+  const locked = lockedByRun || unused !== null;
   const meta = FIELDS[fieldKey];
   const id = useId();
   const hintId = `${id}-hint`;
@@ -174,7 +197,7 @@ function Field({ fieldKey, config, onChange, locked, problems, lockNoteId }: Fie
         </>
       )}
       <p id={hintId} className="field-hint">
-        {meta.hint}
+        {unused ?? meta.hint}
       </p>
       {invalid && (
         <p id={errorId} className="hp-field-error">
@@ -190,7 +213,15 @@ function Field({ fieldKey, config, onChange, locked, problems, lockNoteId }: Fie
  * label, its value and unit, a one-line hint and its validation sentences. While a run exists
  * the fields the worker cannot change mid-run are disabled, and the panel says why.
  */
-export const HyperparameterPanel = memo(function HyperparameterPanel({ config, onChange, runExists, onReset }: HyperparameterPanelProps) {
+export const HyperparameterPanel = memo(function HyperparameterPanel({
+  config,
+  onChange,
+  runExists,
+  onReset,
+  preset,
+  onPreset,
+  presetReason,
+}: HyperparameterPanelProps) {
   const problems = useMemo(() => validateConfig(config), [config]);
   const byField = useMemo(() => problemsByField(problems), [problems]);
   const lockNoteId = useId();
@@ -208,6 +239,24 @@ export const HyperparameterPanel = memo(function HyperparameterPanel({ config, o
           Heaton defaults
         </button>
       </div>
+      <fieldset className="preset-picker" disabled={runExists}>
+        <legend>Start from</legend>
+        {PRESETS.map((name) => (
+          <label key={name} className={name === preset ? 'preset-option chosen' : 'preset-option'}>
+            <input type="radio" name="preset" value={name} checked={name === preset} onChange={() => onPreset(name)} />
+            <span className="preset-name">
+              {PRESET_LABELS[name]}
+              {name === 'quick' && <span className="badge">recommended</span>}
+            </span>
+            <span className="field-hint">{PRESET_HINTS[name]}</span>
+          </label>
+        ))}
+      </fieldset>
+      {presetReason && (
+        <p className="preset-reason" data-testid="preset-reason" role="status">
+          {presetReason}
+        </p>
+      )}
       {runExists && (
         <p id={lockNoteId} className="hp-lock-note">
           {LOCK_NOTE}
@@ -223,9 +272,10 @@ export const HyperparameterPanel = memo(function HyperparameterPanel({ config, o
           </ul>
         </div>
       )}
+      <h3 className="hp-advanced-title">{preset === 'custom' ? 'All settings' : 'Advanced settings (changing one switches to Custom)'}</h3>
       {fieldsByGroup().map(({ group, keys }) => (
-        <fieldset key={group} className="hp-group">
-          <legend>{group}</legend>
+        <details key={`${group}-${preset === 'custom'}`} className="hp-group" open={preset === 'custom' || undefined}>
+          <summary>{GROUP_TITLES[group] ?? group}</summary>
           {keys.map((key) => (
             <Field
               key={key}
@@ -235,9 +285,10 @@ export const HyperparameterPanel = memo(function HyperparameterPanel({ config, o
               locked={runExists && !isLiveField(key)}
               problems={byField.get(key) ?? []}
               lockNoteId={lockNoteId}
+              unused={notApplicable(key, config)}
             />
           ))}
-        </fieldset>
+        </details>
       ))}
     </section>
   );

@@ -1,3 +1,4 @@
+import { approxDuration } from './durations.ts';
 import './trainer.css';
 
 export type StatusBarState = 'idle' | 'running' | 'paused' | 'done' | 'stopped';
@@ -25,20 +26,9 @@ function formatBytes(bytes: number): string {
 }
 
 /**
- * Milliseconds left, from the recent rate when the batch size is known (images/s ÷ batch =
- * steps/s, which follows a backend warming up or a tab being throttled) and from the run's
- * average otherwise. Null when there is no rate yet.
- */
-function estimateRemainingMs(step: number, totalSteps: number, elapsedMs: number, imagesPerSecond: number, batchSize?: number): number | null {
-  const remaining = Math.max(0, totalSteps - step);
-  if (batchSize !== undefined && batchSize > 0 && imagesPerSecond > 0) return (remaining * batchSize * 1000) / imagesPerSecond;
-  if (step > 0 && elapsedMs > 0) return (remaining * elapsedMs) / step;
-  return null;
-}
-
-/**
- * One line of run status with a progress bar: "Step 1,234 / 10,000 · 12:03 elapsed · ETA 1:02:10
- * · 45.2 images/s · wasm · 312 tensors, 48.1 MB". Pass `batchSize` for an ETA from the recent rate.
+ * Run status with a progress bar: "Step 1,234 / 10,000 · 12:03 elapsed · ≈ 25 min left · next
+ * grid in ≈ 10 s", and, smaller, "45.2 images/s · wasm · 312 tensors, 48.1 MB". The time left
+ * comes from `msPerStep`, the step rate smoothed over the last minute (see durations.ts).
  */
 export function StatusBar({
   state,
@@ -49,7 +39,8 @@ export function StatusBar({
   backend,
   numTensors,
   numBytes,
-  batchSize,
+  msPerStep,
+  nextGridInMs,
 }: {
   state: StatusBarState;
   step: number;
@@ -59,14 +50,22 @@ export function StatusBar({
   backend: string | null;
   numTensors: number;
   numBytes: number;
-  batchSize?: number;
+  /** Recent ms per step, or null before it is known. */
+  msPerStep: number | null;
+  /** Until the next preview grid is due, or null when unknown. */
+  nextGridInMs: number | null;
 }) {
-  const eta = state === 'running' ? estimateRemainingMs(step, totalSteps, elapsedMs, imagesPerSecond, batchSize) : null;
+  const running = state === 'running';
+  const eta = running && msPerStep !== null ? Math.max(0, totalSteps - step) * msPerStep : null;
   const parts = [
     `Step ${step.toLocaleString('en-US')} / ${totalSteps.toLocaleString('en-US')}`,
     `${formatDuration(elapsedMs)} elapsed`,
-    ...(eta !== null ? [`ETA ${formatDuration(eta)}`] : []),
+    ...(running ? [eta !== null ? `${approxDuration(eta)} left` : 'timing the first steps…'] : []),
+    ...(running && nextGridInMs !== null ? [`next grid in ${approxDuration(nextGridInMs)}`] : []),
+  ];
+  const details = [
     ...(imagesPerSecond > 0 ? [`${imagesPerSecond.toFixed(1)} images/s`] : []),
+    ...(msPerStep !== null ? [`${(msPerStep / 1000).toFixed(msPerStep < 10_000 ? 2 : 1)} s a step`] : []),
     ...(backend ? [backend] : []),
     `${numTensors.toLocaleString('en-US')} tensors, ${formatBytes(numBytes)}`,
   ];
@@ -77,6 +76,7 @@ export function StatusBar({
         {totalSteps > 0 ? `${Math.round((100 * step) / totalSteps)}%` : ''}
       </progress>
       <span className="status-text">{parts.join(' · ')}</span>
+      <span className="status-details">{details.join(' · ')}</span>
     </div>
   );
 }

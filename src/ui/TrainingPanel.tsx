@@ -1,5 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState, type RefObject } from 'react';
 import { heldBackCount, QUALITY_MIN_IMAGES, type TrainConfig } from '../protocol/config.ts';
+import { estimateRun, YOUNG_RUN_GRID_EVERY_MS, YOUNG_RUN_MS } from '../protocol/presets.ts';
+import { addRateSample, approxDuration, msPerStep as rateMsPerStep, type RateSample } from './durations.ts';
 import { Charts } from './Charts.tsx';
 import { metricsToCsv } from './chart-data.ts';
 import { downloadBlob, generatorZip, gridsZip } from './downloads.ts';
@@ -23,6 +25,34 @@ function useClock(active: boolean): number {
   return now;
 }
 
+/**
+ * The run's recent ms per step (smoothed over the last minute), null until known. Samples are
+ * taken as the step changes (state derived during render, React's pattern for "on change").
+ */
+function useStepRate(step: number | null, running: boolean, now: number): number | null {
+  const [tracked, setTracked] = useState<{ step: number | null; running: boolean; samples: RateSample[] }>({ step: null, running: false, samples: [] });
+  if (tracked.step !== step || tracked.running !== running) {
+    const samples = running && step !== null ? addRateSample(tracked.samples, { at: now, step }) : [];
+    setTracked({ step, running, samples });
+  }
+  return rateMsPerStep(tracked.samples);
+}
+
+/** When the next grid is due: at the next multiple of the preview interval, or sooner while the run is young. */
+function nextGridInMs(step: number, previewEvery: number, msPerStep: number | null, elapsed: number, sinceLastGridMs: number | null): number | null {
+  if (msPerStep === null) return null;
+  const byStep = (previewEvery - (step % previewEvery)) * msPerStep;
+  const byTime = elapsed < YOUNG_RUN_MS && sinceLastGridMs !== null ? Math.max(0, YOUNG_RUN_GRID_EVERY_MS - sinceLastGridMs) + msPerStep : Infinity;
+  return Math.min(byStep, byTime);
+}
+
+/** The clock reading at which `value` last changed (null before it first has a value). */
+function useChangedAt(value: unknown, now: number): number | null {
+  const [tracked, setTracked] = useState<{ value: unknown; at: number | null }>({ value: null, at: null });
+  if (tracked.value !== value) setTracked({ value, at: value === null ? null : now });
+  return tracked.at;
+}
+
 export interface TrainingPanelProps {
   state: TrainerState;
   config: TrainConfig;
@@ -32,6 +62,10 @@ export interface TrainingPanelProps {
   /** Continue from a .ganvas file (the page may clear its history first). */
   onLoadCheckpoint(file: File): void;
   commands: TrainerCommands;
+  /** How long a step of these settings takes here (from the probe), for the estimate before Start. */
+  estimate: { msPerStep: number; basis: string } | null;
+  /** The Start button, so the page can move focus there once images are loaded. */
+  startRef?: RefObject<HTMLButtonElement | null>;
 }
 
 /** The .npy's size for the loaded set (float32: four bytes per value), for the button's hint. */
@@ -51,12 +85,30 @@ export function qualityNote(config: Pick<TrainConfig, 'qualityEvery'>, setSize: 
   return `Measured every ${config.qualityEvery.toLocaleString('en-US')} steps against ${held} real images held back from training, with as many generated ones.`;
 }
 
+/** "About 0.25 s a step here: ≈ 75 s to first faces, ≈ 21 min for 5,000 steps." */
+function startEstimate(config: TrainConfig, estimate: TrainingPanelProps['estimate']): string {
+  if (!estimate) return `${config.steps.toLocaleString('en-US')} steps; the time per step shows once training starts.`;
+  const { firstFacesMs, totalMs } = estimateRun(config, estimate.msPerStep);
+  const perStep = `About ${(estimate.msPerStep / 1000).toFixed(estimate.msPerStep < 10_000 ? 2 : 1)} s a step ${estimate.basis}`;
+  const faces = firstFacesMs !== null ? `${approxDuration(firstFacesMs)} to first rough faces, ` : '';
+  return `${perStep}: ${faces}${approxDuration(totalMs)} for ${config.steps.toLocaleString('en-US')} steps.`;
+}
+
 /** Run controls, status, the evolving face grid, charts and downloads. */
-export function TrainingPanel({ state, config, history, canStart, onStart, onLoadCheckpoint, commands }: TrainingPanelProps) {
+export function TrainingPanel({ state, config, history, canStart, onStart, onLoadCheckpoint, commands, estimate, startRef }: TrainingPanelProps) {
   const { run } = state;
   const running = run?.state === 'running';
   const paused = run?.state === 'paused';
   const now = useClock(running);
+  const stepRate = useStepRate(run?.step ?? null, running, now);
+  const lastGridAt = useChangedAt(state.latestGrid, now);
+  const [markedStep, setMarkedStep] = useState<number | null>(null);
+  /** Pause or Stop was pressed in this run state, and the worker is finishing its current step. */
+  const [pressed, setPressed] = useState<{ action: 'pause' | 'stop'; inState: string | null } | null>(null);
+  const runState = run?.state ?? null;
+  const finishing = pressed && pressed.inState === runState ? pressed.action : null;
+  const setFinishing = (action: 'pause' | 'stop') => setPressed({ action, inState: runState });
+  const checkpointInput = useRef<HTMLInputElement>(null);
   const [exporting, setExporting] = useState(false);
   const lastThroughput = state.throughput.at(-1)?.imagesPerSecond ?? 0;
   const hasRun = run !== null;
@@ -106,12 +158,20 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
       <h2 id="training-heading">3. Train</h2>
       <div className="run-controls" role="group" aria-label="Training controls">
         {!running && !paused && (
-          <button type="button" className="primary" disabled={!canStart} onClick={onStart}>
+          <button ref={startRef} type="button" className="primary" disabled={!canStart} onClick={onStart} aria-describedby="start-estimate">
             {hasRun ? 'Start a new run' : 'Start training'}
           </button>
         )}
         {running && (
-          <button type="button" onClick={commands.pause}>
+          <button
+            type="button"
+            disabled={finishing !== null}
+            onClick={() => {
+              setFinishing('pause');
+              commands.pause();
+            }}
+            aria-keyshortcuts="Space"
+          >
             Pause
           </button>
         )}
@@ -126,14 +186,32 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
           </button>
         )}
         {(running || paused) && (
-          <button type="button" onClick={commands.stop}>
+          <button
+            type="button"
+            disabled={finishing === 'stop'}
+            onClick={() => {
+              setFinishing('stop');
+              commands.stop();
+            }}
+          >
             Stop
           </button>
+        )}
+        {finishing && (
+          <span className="hint" role="status">
+            {finishing === 'pause' ? 'Pausing: finishing the current step…' : 'Stopping: finishing the current step…'}
+          </span>
         )}
         {!canStart && !hasRun && (
           <span className="hint">{state.load.status === 'ready' ? 'Fix the settings marked above to start.' : 'Load training images first.'}</span>
         )}
       </div>
+
+      {!running && !paused && canStart && (
+        <p className="hint start-estimate" id="start-estimate" data-testid="start-estimate">
+          {startEstimate(config, estimate)}
+        </p>
+      )}
 
       <div className="checkpoint-row" role="group" aria-label="Checkpoints">
         {canCheckpoint && state.checkpoint.savedStep !== null && (
@@ -141,19 +219,21 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
             Saved at step {state.checkpoint.savedStep.toLocaleString('en-US')}
           </span>
         )}
-        <label className="inline">
+        <button type="button" disabled={!state.backend || running} onClick={() => checkpointInput.current?.click()} title={running ? 'Pause or stop the run first' : undefined}>
           Load checkpoint…
-          <input
-            type="file"
-            accept=".ganvas,application/octet-stream"
-            disabled={!state.backend}
-            onChange={(event) => {
-              const file = event.target.files?.[0];
-              if (file) onLoadCheckpoint(file);
-              event.target.value = '';
-            }}
-          />
-        </label>
+        </button>
+        <input
+          ref={checkpointInput}
+          type="file"
+          hidden
+          aria-label="Load checkpoint…"
+          accept=".ganvas,application/octet-stream"
+          onChange={(event) => {
+            const file = event.target.files?.[0];
+            if (file) onLoadCheckpoint(file);
+            event.target.value = '';
+          }}
+        />
       </div>
       {canCheckpoint && state.checkpoint.failure && (
         <div className="banner warning" role="status" data-testid="checkpoint-warning">
@@ -167,7 +247,6 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
       {run && (
         <StatusBar
           state={run.state}
-          batchSize={config.batchSize}
           step={run.step}
           totalSteps={run.totalSteps}
           elapsedMs={elapsedMs(run, now)}
@@ -175,6 +254,8 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
           backend={state.backend}
           numTensors={state.memory?.numTensors ?? 0}
           numBytes={state.memory?.numBytes ?? 0}
+          msPerStep={stepRate}
+          nextGridInMs={running ? nextGridInMs(run.step, state.live?.previewEvery ?? config.previewEvery, stepRate, elapsedMs(run, now), lastGridAt === null ? null : now - lastGridAt) : null}
         />
       )}
       {state.live && run && (
@@ -185,9 +266,10 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
       )}
 
       {hasRun ? (
-        <GridTimeline frames={history.frames} liveFrame={state.latestGrid} />
+        <GridTimeline frames={history.frames} liveFrame={state.latestGrid} layout={config} onScrub={setMarkedStep} />
       ) : state.untrainedGrid ? (
         <FaceGrid
+          layout={config}
           frame={state.untrainedGrid}
           label={`Untrained generator, step 0 (${state.untrainedGrid.width}×${state.untrainedGrid.height} px)`}
         />
@@ -197,7 +279,7 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
         </div>
       )}
 
-      <Charts rows={state.rows} throughput={state.throughput} />
+      <Charts rows={state.rows} throughput={state.throughput} markedStep={markedStep} />
       <QualityChart rows={state.quality} resolution={config.resolution} note={qualityNote(config, setSize)} />
 
       {hasRun && (

@@ -101,3 +101,35 @@ export function metricsToCsv(rows: readonly MetricRow[]): string {
   const lines = rows.map((row) => [row.step, ...STEP_METRICS.map((name) => row[name])].map(String).join(','));
   return [header, ...lines].join('\n') + '\n';
 }
+
+/**
+ * Round tick positions ("0, 500, 1,000, …") covering [min, max], about `count` of them: steps of
+ * 1, 2 or 5 × 10ⁿ, as people read axes.
+ */
+export function niceTicks(min: number, max: number, count = 5): number[] {
+  if (!Number.isFinite(min) || !Number.isFinite(max) || max <= min) return Number.isFinite(min) ? [min] : [];
+  const raw = (max - min) / Math.max(1, count);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power);
+  const ticks: number[] = [];
+  for (let tick = Math.ceil(min / step) * step; tick <= max + 1e-9; tick += step) ticks.push(Number(tick.toPrecision(12)));
+  return ticks;
+}
+
+/** How many of the latest steps the "stuck" hint looks at. */
+export const STUCK_WINDOW = 50;
+
+/**
+ * A plain hint when training is stuck: over the last STUCK_WINDOW steps, D is (almost) always
+ * right on real and fake images and G (almost) never fools it — the classic collapse of a GAN
+ * whose discriminator won. Null while training looks healthy or is too young to tell.
+ */
+export function stuckHint(rows: readonly MetricRow[]): string | null {
+  if (rows.length < STUCK_WINDOW) return null;
+  const recent = rows.slice(-STUCK_WINDOW);
+  const mean = (key: StepMetricName) => recent.reduce((sum, row) => sum + row[key], 0) / recent.length;
+  if (mean('dRealAccuracy') > 0.98 && mean('dFakeAccuracy') > 0.98 && mean('gAccuracy') < 0.02) {
+    return 'The discriminator is winning: it tells every fake from the real images, so the generator learns nothing. Try a lower D learning rate or some label smoothing (0.1), or start again with another seed.';
+  }
+  return null;
+}

@@ -13,6 +13,7 @@ import {
   type StoredCheckpointInfo,
 } from '../protocol/messages.ts';
 import type { MetricRow, QualityRow } from '../protocol/metrics.ts';
+import type { CandidateTiming } from '../protocol/presets.ts';
 
 export interface GridFrame {
   step: number;
@@ -65,6 +66,8 @@ export interface TrainerState {
   wasmThreads: number | null;
   untrainedGrid: GridFrame | null;
   previewBusy: boolean;
+  /** How fast this device trains the Quick look candidates, once the worker has timed them. */
+  speed: { backend: BackendName; timings: CandidateTiming[] } | null;
   load: LoadStatus;
   run: RunView | null;
   rows: MetricRow[];
@@ -91,6 +94,7 @@ export const INITIAL_TRAINER_STATE: TrainerState = {
   wasmThreads: null,
   untrainedGrid: null,
   previewBusy: true,
+  speed: null,
   load: { status: 'empty' },
   run: null,
   rows: [],
@@ -136,6 +140,8 @@ export function reduceTrainer(state: TrainerState, action: FromWorker | PageActi
         ? { ...state, untrainedGrid: frame, previewBusy: false }
         : { ...state, latestGrid: frame };
     }
+    case 'speed-probed':
+      return { ...state, speed: { backend: action.backend, timings: action.timings } };
     case 'load-progress':
       return state.load.status === 'loading' ? { ...state, load: { ...state.load, progress: action.progress } } : state;
     case 'dataset':

@@ -33,6 +33,8 @@ function preferredBackendFromUrl(): BackendName | null {
 
 export interface TrainerCommands {
   requestPreview(config: TrainConfig): void;
+  /** Times the Quick look candidates on this device; the answer lands in state.speed. */
+  probeSpeed(): void;
   loadZip(file: File, options: DatasetOptions): void;
   loadCartoonFaces(options: DatasetOptions, count: number, seed: number): void;
   cancelLoad(): void;
@@ -173,6 +175,9 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
 
   const commands = useMemo<TrainerCommands>(
     () => ({
+      probeSpeed() {
+        send({ type: 'probe-speed' });
+      },
       requestPreview(config) {
         dispatch({ type: 'page/preview-requested' });
         send({ type: 'preview', config });

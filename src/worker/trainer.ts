@@ -14,12 +14,14 @@ import { CheckpointError, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint,
 import { renderGrid } from '../gan/grid.ts';
 import { createGan, disposeGan, generatePreview } from '../gan/train-step.ts';
 import { validateConfig, type TrainConfig } from '../protocol/config.ts';
+import { QUICK_LOOK_CANDIDATES } from '../protocol/presets.ts';
 import { cartoonOriginOf, datasetIdentity, type CartoonOrigin, type DatasetOptions, type DatasetReport } from '../protocol/dataset.ts';
 import { assertNever, liveSettingsOf, type BackendName, type RestoreReason, type StoredCheckpointInfo, type ToWorker } from '../protocol/messages.ts';
 import { initialiseBackend, recoverBackend, watchBackendLoss, type BackendChoice, type BackendLossWatch } from './backend.ts';
 import { createDecodePool, type DecodePool } from './decode-pool.ts';
 import { createGeneratorSession } from './generator-session.ts';
 import type { Post } from './post.ts';
+import { probeCandidates } from './probe.ts';
 import { createTrainingRun, type BackendLoss, type RunContext, type TrainingRun } from './training-run.ts';
 
 export type { Post } from './post.ts';
@@ -89,6 +91,22 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
     withLiveGenerator: (use) => run?.useGenerator(use) ?? null,
     dataset: () => dataset?.set ?? null,
   });
+
+  /** The probe in progress, if any; a run starting (or a newer probe) cancels it. */
+  let probe: { cancelled: boolean } | null = null;
+
+  async function probeSpeed(): Promise<void> {
+    if (!backend) return;
+    if (probe) probe.cancelled = true;
+    const current = { cancelled: false };
+    probe = current;
+    const timings = await probeCandidates(QUICK_LOOK_CANDIDATES, {
+      yieldBetweenSteps: () => new Promise((resolve) => setTimeout(resolve, 0)),
+      cancelled: () => current.cancelled || (run !== null && run.state === 'running'),
+    });
+    if (probe === current) probe = null;
+    if (!current.cancelled && backend) post({ type: 'speed-probed', backend, timings });
+  }
 
   async function postUntrainedPreview(config: TrainConfig): Promise<void> {
     const problems = validateConfig(config);
@@ -163,6 +181,7 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
   }
 
   async function start(config: TrainConfig): Promise<void> {
+    if (probe) probe.cancelled = true;
     const problems = problemsStarting(config, dataset?.set ?? null);
     if (problems.length > 0 || !dataset) {
       post({ type: 'error', message: `Cannot start: ${problems.join('; ')}.`, recoverable: true });
@@ -337,6 +356,9 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
           });
           return await reportStored();
         }
+        case 'probe-speed':
+          await probeSpeed();
+          break;
         case 'preview':
           return await postUntrainedPreview(message.config);
         case 'load-zip':

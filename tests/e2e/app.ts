@@ -1,5 +1,5 @@
 /** Shared steps of the end-to-end tests: open the app, pick tiny settings, load data, read the run. */
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 
 export async function openApp(page: Page, query = ''): Promise<void> {
   await page.goto(`/${query}`);
@@ -19,6 +19,7 @@ async function slideTo(page: Page, label: string, right: number): Promise<void> 
  * every 5 steps. `steps` is the run's length.
  */
 export async function chooseTinySettings(page: Page, steps: number): Promise<void> {
+  await chooseCustomSettings(page);
   await page.getByLabel('Image size', { exact: true }).selectOption('16');
   await slideTo(page, 'Width multiplier', 0); // 1/16
   await slideTo(page, 'Batch size', 3); // 1, 2, 4, 8
@@ -37,4 +38,18 @@ export async function loadCartoonFaces(page: Page, count = 200): Promise<void> {
 /** The step the status bar's progress shows. */
 export async function currentStep(page: Page): Promise<number> {
   return Number(await page.getByLabel('Training progress').getAttribute('value'));
+}
+
+/** Picks the "Custom" preset, which opens every group of settings. */
+export async function chooseCustomSettings(page: Page): Promise<void> {
+  await page.getByRole('radio', { name: /^Custom/ }).check();
+  await expect(page.getByLabel('Image size', { exact: true })).toBeVisible();
+}
+
+/**
+ * The worker's grid image at its native size (the hidden source canvas beside the scaled grid
+ * whose accessible name matches `name`).
+ */
+export function gridPixels(page: Page, name: string | RegExp): Locator {
+  return page.locator('.scaled-grid', { has: page.getByRole('img', { name }) }).getByTestId('grid-pixels');
 }

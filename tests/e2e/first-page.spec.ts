@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { chooseCustomSettings, gridPixels } from './app.ts';
 
 test.describe('first page', () => {
   test('boots tfjs in the worker, names the backend, and draws the untrained grid at its native size', async ({ page }, testInfo) => {
@@ -16,14 +17,19 @@ test.describe('first page', () => {
     const backendName = await backend.textContent();
     testInfo.annotations.push({ type: 'backend', description: backendName ?? '' });
 
-    // Heaton's 4×7 grid of 64 px tiles with 16 px margins: 576 × 336.
-    const canvas = page.getByRole('img', { name: /Untrained generator, step 0/ });
-    await expect(canvas).toBeVisible({ timeout: 120_000 });
+    // Quick look by default, with its reason once the device is timed.
+    await expect(page.getByRole('radio', { name: /^Quick look/ })).toBeChecked();
+    await expect(page.getByTestId('preset-reason')).toContainText(/Quick look: DCGAN \d+ px, width .*about \d+\.\d+ s a step on WebAssembly/, { timeout: 120_000 });
+
+    // Heaton's 4×7 layout with 16 px margins, at the model's size (a 32 px model: 352 × 208).
+    await expect(page.getByRole('img', { name: /Untrained generator, step 0/ })).toBeVisible({ timeout: 120_000 });
+    const canvas = gridPixels(page, /Untrained generator, step 0/);
     const size = await canvas.evaluate((element) => {
       const c = element as HTMLCanvasElement;
       return { width: c.width, height: c.height };
     });
-    expect(size).toEqual({ width: 576, height: 336 });
+    const side = Number((await page.getByTestId('preset-reason').textContent())?.match(/DCGAN (\d+) px/)?.[1]);
+    expect(size).toEqual({ width: 16 + 7 * (side + 16), height: 16 + 4 * (side + 16) });
 
     // The pixels are a real generator's output: white margins, varied (not blank) tiles.
     const stats = await canvas.evaluate((element) => {
@@ -31,7 +37,7 @@ test.describe('first page', () => {
       const context = c.getContext('2d');
       if (!context) throw new Error('no 2d context');
       const margin = Array.from(context.getImageData(0, 0, 16, 16).data);
-      const tile = Array.from(context.getImageData(16, 16, 64, 64).data);
+      const tile = Array.from(context.getImageData(16, 16, 16, 16).data);
       return { marginWhite: margin.every((v) => v === 255), distinctTileValues: new Set(tile).size };
     });
     expect(stats.marginWhite).toBe(true);
@@ -45,7 +51,7 @@ test.describe('first page', () => {
     await page.goto('/');
     await expect(page.getByTestId('backend-name')).toHaveText(/^(webgpu|webgl|wasm|cpu)$/);
     await page.getByLabel('Use').selectOption('cpu');
-    await expect(page).toHaveURL(/\?backend=cpu$/);
+    await expect(page).toHaveURL(/\?backend=cpu(&|$)/);
     await expect(page.getByTestId('backend-name')).toHaveText('cpu');
     await expect(page.getByLabel('Use')).toHaveValue('cpu');
   });
@@ -53,7 +59,8 @@ test.describe('first page', () => {
   test('switching architecture re-renders the grid for the new model', async ({ page }) => {
     await page.goto('/?backend=wasm');
     await expect(page.getByRole('img', { name: /step 0/ })).toBeVisible({ timeout: 120_000 });
-    await page.getByLabel('Image size', { exact: true }).selectOption('32');
-    await expect(page.getByRole('img', { name: /\(352×208 px\)/ })).toBeVisible({ timeout: 120_000 });
+    await chooseCustomSettings(page);
+    await page.getByLabel('Image size', { exact: true }).selectOption('16');
+    await expect(page.getByRole('img', { name: /\(240×144 px\)/ })).toBeVisible({ timeout: 120_000 });
   });
 });

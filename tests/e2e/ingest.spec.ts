@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { buildZip, directory, type FixtureEntry } from '../unit/data/zip-fixtures.ts';
-import { openApp } from './app.ts';
+import { gridPixels, openApp } from './app.ts';
 import { encodePng, flatPng, giantPngHeader } from './fixtures/png.ts';
 
 const folder = mkdtempSync(path.join(tmpdir(), 'ganvas-e2e-'));
@@ -39,7 +39,7 @@ const chooseZip = (page: Page) => page.getByLabel('Choose a zip of face images')
 
 test.describe('dataset ingestion', () => {
   test('a mixed zip: what was used and skipped, names on demand, a sample grid, then the cache', async ({ page }) => {
-    await openApp(page);
+    await openApp(page, '?preset=heaton');
     const jpeg = await jpegInPage(page, 90, 60, '#c03020');
     const corrupt = jpeg.slice(0, 300); // a JPEG cut off mid-scan
     const gradient = new Uint8Array(50 * 50 * 3).map((_, i) => (i * 7) % 256);
@@ -73,8 +73,8 @@ test.describe('dataset ingestion', () => {
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
 
     // 28 random real samples in Heaton's layout.
-    const sample = page.getByRole('img', { name: /random training images from mixed faces\.zip/ });
-    await expect(sample).toBeVisible();
+    await expect(page.getByRole('img', { name: /random training images from mixed faces\.zip/ })).toBeVisible();
+    const sample = gridPixels(page, /random training images from mixed faces\.zip/);
     expect(await sample.evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height])).toEqual([576, 336]);
 
     // The same file again comes from the cache.
@@ -85,7 +85,7 @@ test.describe('dataset ingestion', () => {
   });
 
   test('not a zip, an empty zip and a zip without images each say what is wrong; the app stays usable', async ({ page }) => {
-    await openApp(page);
+    await openApp(page, '?preset=heaton');
     const notZip = path.join(folder, 'photo.zip');
     writeFileSync(notZip, 'this is plain text, not a zip archive');
     await chooseZip(page).setInputFiles(notZip);
@@ -103,7 +103,7 @@ test.describe('dataset ingestion', () => {
   });
 
   test('Cancel stops a long load promptly and keeps the set loaded before', async ({ page }) => {
-    await openApp(page);
+    await openApp(page, '?preset=heaton');
     await chooseZip(page).setInputFiles(zipFile('small.zip', [{ name: 'a.png', data: flatPng(16, 16, [9, 9, 9]) }]));
     await expect(page.getByTestId('dataset-report')).toContainText('Loaded 1 image', { timeout: 30_000 });
 
@@ -126,7 +126,7 @@ test.describe('dataset ingestion', () => {
   });
 
   test('the built-in cartoon faces load with one click', async ({ page }) => {
-    await openApp(page);
+    await openApp(page, '?preset=heaton');
     await page.getByLabel('How many').selectOption('200');
     await page.getByRole('button', { name: 'Try it with cartoon faces' }).click();
     await expect(page.getByTestId('dataset-report')).toContainText('Loaded 200 images (64×64 RGB', { timeout: 90_000 });

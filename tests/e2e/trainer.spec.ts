@@ -9,7 +9,7 @@ import { deriveSeed } from '../../src/gan/random.ts';
 import type { RunSummary } from '../../src/protocol/messages.ts';
 import { buildZip } from '../unit/data/zip-fixtures.ts';
 import { useWasmBackend } from '../unit/backends.ts';
-import { chooseTinySettings, currentStep, loadCartoonFaces, openApp } from './app.ts';
+import { chooseTinySettings, currentStep, gridPixels, loadCartoonFaces, openApp } from './app.ts';
 import { encodePng } from './fixtures/png.ts';
 
 declare global {
@@ -91,8 +91,8 @@ test.describe('the in-tab trainer', () => {
     await chooseTinySettings(page, 12);
     await loadCartoonFaces(page, 200);
     await page.getByRole('button', { name: 'Start training' }).click();
-    const grid = page.getByRole('img', { name: 'Preview grid at step 12' });
-    await expect(grid).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByRole('img', { name: 'Preview grid at step 12' })).toBeVisible({ timeout: 60_000 });
+    const grid = gridPixels(page, 'Preview grid at step 12');
     const shown = await grid.evaluate((element) => {
       const canvas = element as HTMLCanvasElement;
       const context = canvas.getContext('2d');
