@@ -19,7 +19,9 @@ import { GeneratePanel } from './GeneratePanel.tsx';
 import { HyperparameterPanel } from './HyperparameterPanel.tsx';
 import { TrainingPanel } from './TrainingPanel.tsx';
 import { useGridHistory } from './grid-history.ts';
-import { currentSet } from './trainer-state.ts';
+import { currentSet, elapsedMs } from './trainer-state.ts';
+import { openHistoryStore } from './history-store.ts';
+import type { HistoryMirror } from './grid-history.ts';
 import { useTrainer } from './use-trainer.ts';
 import { initialSettings, settingsToQuery, writeStoredSettings } from './settings-store.ts';
 import { useRunTitleAndNotice, useSpaceToPause } from './run-shortcuts.ts';
@@ -59,21 +61,34 @@ function timingFor(config: TrainConfig, timings: readonly CandidateTiming[]): Ca
 }
 
 export function App() {
-  const history = useGridHistory();
-  const { addFrame, clear: clearHistory } = history;
+  const [historyStore] = useState(openHistoryStore);
+  const [mirror] = useState<HistoryMirror>(() => ({
+    kept: (frame, steps) => void historyStore.put(frame).then(() => historyStore.keepOnly(steps)),
+  }));
+  const history = useGridHistory(mirror);
+  const { addFrame, clear: clearHistory, replace: replaceHistory } = history;
   const [opening] = useState(openingSettings);
   const [config, setConfig] = useState<TrainConfig>(opening.config);
   const [preset, setPreset] = useState<Preset>(opening.preset);
   const { state, commands } = useTrainer({
     onTrainingGrid: addFrame,
-    onRunRestored: (restored, reason) => {
+    onRunRestored: (restored, reason, step) => {
       // A resumed or loaded run brings its own settings; a rollback keeps the grids before it.
       setConfig(restored);
       setPreset(presetOf(restored, quickLookRef.current));
-      if (reason !== 'rolled-back') clearHistory();
+      if (reason === 'loaded') clearHistory();
+      if (reason === 'resumed') void continueResumedRun(step);
     },
   });
   const startRef = useRef<HTMLButtonElement>(null);
+
+  /** A run resumed after a reload carries on as it was: its grids, its clock, and running. */
+  async function continueResumedRun(step: number): Promise<void> {
+    const [frames, clock] = await Promise.all([historyStore.framesUpTo(step), historyStore.clock()]);
+    replaceHistory(frames);
+    if (clock && clock.step <= step) commands.restoreElapsed(clock.elapsedMs);
+    commands.resume();
+  }
 
   // Quick look: the largest candidate this device trains fast enough, once the worker has timed them.
   const timings = state.speed?.timings ?? [];
@@ -228,8 +243,20 @@ export function App() {
   useSpaceToPause(state.run?.state ?? null, commands);
   useRunTitleAndNotice(state.run);
 
+  // The run's clock, saved with each checkpoint, so a resumed run's elapsed time continues.
+  const savedStep = state.checkpoint.savedStep;
+  const runRef = useRef(state.run);
+  useEffect(() => {
+    runRef.current = state.run;
+  });
+  useEffect(() => {
+    const run = runRef.current;
+    if (savedStep !== null && run) void historyStore.setClock({ step: savedStep, elapsedMs: elapsedMs(run, performance.now()) });
+  }, [savedStep, historyStore]);
+
   const onStart = () => {
     history.clear();
+    void historyStore.clear();
     commands.start(config);
   };
 

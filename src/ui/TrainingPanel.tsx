@@ -85,6 +85,24 @@ export function qualityNote(config: Pick<TrainConfig, 'qualityEvery'>, setSize: 
   return `Measured every ${config.qualityEvery.toLocaleString('en-US')} steps against ${held} real images held back from training, with as many generated ones.`;
 }
 
+/** Asks once for permission to say when a run ends (the notification itself is in run-shortcuts.ts). */
+function NotifyWhenDone() {
+  const supported = typeof Notification !== 'undefined';
+  const [permission, setPermission] = useState(supported ? Notification.permission : 'denied');
+  if (!supported) return null;
+  return (
+    <label className="inline notify-toggle">
+      <input
+        type="checkbox"
+        checked={permission === 'granted'}
+        disabled={permission !== 'default'}
+        onChange={() => void Notification.requestPermission().then(setPermission)}
+      />
+      {permission === 'denied' ? 'Notifications are blocked for this page' : 'Notify me when training ends'}
+    </label>
+  );
+}
+
 /** "About 0.25 s a step here: ≈ 75 s to first faces, ≈ 21 min for 5,000 steps." */
 function startEstimate(config: TrainConfig, estimate: TrainingPanelProps['estimate']): string {
   if (!estimate) return `${config.steps.toLocaleString('en-US')} steps; the time per step shows once training starts.`;
@@ -212,6 +230,7 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
           {startEstimate(config, estimate)}
         </p>
       )}
+      {(canStart || running) && <NotifyWhenDone />}
 
       <div className="checkpoint-row" role="group" aria-label="Checkpoints">
         {canCheckpoint && state.checkpoint.savedStep !== null && (

@@ -85,13 +85,20 @@ export interface GridHistory {
   addFrame(frame: RgbaFrame): void;
   /** Forgets every grid, including ones still being encoded. Stable identity. */
   clear(): void;
+  /** Replaces the history (a run resumed with its stored grids). Stable identity. */
+  replace(frames: readonly StoredFrame[]): void;
+}
+
+/** Told of every frame kept and of the steps still kept after thinning, to mirror the history elsewhere. */
+export interface HistoryMirror {
+  kept(frame: StoredFrame, steps: ReadonlySet<number>): void;
 }
 
 /**
  * The run's grid history. Encodes one frame at a time in arrival order, so a slow encode never
  * lets a later step land before an earlier one; `clear` discards encodes still in flight.
  */
-export function useGridHistory(): GridHistory {
+export function useGridHistory(mirror?: HistoryMirror): GridHistory {
   const [frames, setFrames] = useState<readonly StoredFrame[]>([]);
   // Bumped by clear(): an encode that started before it must not add its frame afterwards.
   const generation = useRef(0);
@@ -105,12 +112,19 @@ export function useGridHistory(): GridHistory {
         if (generation.current !== started) return;
         const blob = await encodePng(frame);
         if (generation.current !== started) return;
-        setFrames((previous) => thinFrames(insertByStep(previous, { step, width, height, blob })));
+        const stored = { step, width, height, blob };
+        setFrames((previous) => {
+          const next = thinFrames(insertByStep(previous, stored));
+          mirror?.kept(stored, new Set(next.map((f) => f.step)));
+          return next;
+        });
       })
       .catch((error: unknown) => {
         // The live grid still shows this frame; only its place in the history is lost.
         console.warn('Could not keep a preview grid in the history:', error);
       });
+    // The mirror is created once by the caller.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   const clear = useCallback(() => {
@@ -118,8 +132,13 @@ export function useGridHistory(): GridHistory {
     setFrames([]);
   }, []);
 
+  const replace = useCallback((restored: readonly StoredFrame[]) => {
+    generation.current += 1;
+    setFrames(thinFrames([...restored].sort((a, b) => a.step - b.step)));
+  }, []);
+
   const bytes = useMemo(() => frames.reduce((sum, frame) => sum + frame.blob.size, 0), [frames]);
-  return useMemo(() => ({ frames, bytes, addFrame, clear }), [frames, bytes, addFrame, clear]);
+  return useMemo(() => ({ frames, bytes, addFrame, clear, replace }), [frames, bytes, addFrame, clear, replace]);
 }
 
 /**

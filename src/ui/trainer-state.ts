@@ -119,6 +119,7 @@ export type PageAction =
   | { type: 'page/load-started'; source: string }
   | { type: 'page/run-requested' }
   | { type: 'page/dismiss-error' }
+  | { type: 'page/elapsed-restored'; ms: number }
   | { type: 'page/worker-crashed'; message: string };
 
 /** Elapsed running time of a run at `now`, in ms. */
@@ -235,6 +236,8 @@ export function reduceTrainer(state: TrainerState, action: FromWorker | PageActi
       return { ...state, rows: [], quality: [], throughput: [], latestGrid: null, run: null, error: null, stored: null, checkpoint: { savedStep: null, failure: null } };
     case 'page/dismiss-error':
       return { ...state, error: null };
+    case 'page/elapsed-restored':
+      return state.run ? { ...state, run: { ...state.run, elapsedBefore: action.ms } } : state;
     case 'page/worker-crashed':
       return { ...state, error: { message: action.message, recoverable: false } };
     default:

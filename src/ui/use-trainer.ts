@@ -54,6 +54,8 @@ export interface TrainerCommands {
   listCache(): void;
   clearCache(): void;
   dismissError(): void;
+  /** A resumed run's clock, kept by the page (history-store.ts): the elapsed time it had trained. */
+  restoreElapsed(ms: number): void;
   /** Generate view: each rejects with an Error whose message is the worker's explanation. */
   loadGenerator(file: File): Promise<UploadedGeneratorInfo>;
   /** Faces for `seeds`, and the live run's step they were drawn at (null for an uploaded generator). */
@@ -76,7 +78,7 @@ export interface TrainerHooks {
   /** Every training grid, for the history (the reducer keeps only the latest). */
   onTrainingGrid?(frame: GridFrame): void;
   /** A run was rebuilt from a checkpoint (its settings are now the run's). */
-  onRunRestored?(config: TrainConfig, reason: RestoreReason): void;
+  onRunRestored?(config: TrainConfig, reason: RestoreReason, step: number): void;
 }
 
 export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; commands: TrainerCommands } {
@@ -118,7 +120,7 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
         pendingCheckpoint.current?.resolve({ step: message.step, bytes: message.bytes });
         pendingCheckpoint.current = null;
       }
-      if (message.type === 'run-restored') hooksRef.current.onRunRestored?.(message.config, message.reason);
+      if (message.type === 'run-restored') hooksRef.current.onRunRestored?.(message.config, message.reason, message.step);
       if ('requestId' in message) {
         const pending = requests.current.get(message.requestId);
         requests.current.delete(message.requestId);
@@ -256,6 +258,7 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
       listCache: () => send({ type: 'list-cache' }),
       clearCache: () => send({ type: 'clear-cache' }),
       dismissError: () => dispatch({ type: 'page/dismiss-error' }),
+      restoreElapsed: (ms) => dispatch({ type: 'page/elapsed-restored', ms }),
       async loadGenerator(file) {
         const answer = await request('generator-loaded', { type: 'load-generator', requestId: newRequestId(), file });
         return answer.info;
