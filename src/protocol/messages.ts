@@ -23,6 +23,14 @@ export interface StoredCheckpointInfo {
 /** Why a run was rebuilt from a checkpoint. */
 export type RestoreReason = 'resumed' | 'loaded' | 'rolled-back';
 
+/**
+ * Whether wasm trains on every core unless the page's `?cores=` says otherwise. Measured on a
+ * 2-core machine (README, "Using every core"): two threads make a step ~1.5× faster, and with the
+ * page's drawing kept light (charts once a second, staggered; grids drawn from a hidden canvas)
+ * no main-thread task went over 100 ms.
+ */
+export const EVERY_CORE_BY_DEFAULT = true;
+
 /** tfjs backends in the order the worker tries them when the user has no preference. */
 export const BACKEND_PREFERENCE = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_PREFERENCE)[number];
@@ -111,8 +119,11 @@ export interface RunSummary {
 }
 
 export type ToWorker =
-  /** Initialise tfjs; `preferred` forces one backend (still falling back if it fails). */
-  | { type: 'init'; preferred: BackendName | null }
+  /**
+   * Initialise tfjs; `preferred` forces one backend (still falling back if it fails);
+   * `everyCore`: wasm trains on every core rather than leaving one to the page.
+   */
+  | { type: 'init'; preferred: BackendName | null; everyCore?: boolean }
   /** Build an untrained generator for `config` and send its fixed-seed grid. */
   | { type: 'preview'; config: TrainConfig }
   /** Time a few real steps of each Quick look candidate (see probe.ts); answered by speed-probed. */

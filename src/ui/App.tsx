@@ -262,8 +262,8 @@ export function App() {
 
   return (
     <div className="app">
-      <a className="skip-link" href="#training-heading">
-        Skip to training
+      <a className="skip-link" href="#steps">
+        Skip to the steps
       </a>
       <header className="app-header">
         <h1>Ganvas</h1>
@@ -292,7 +292,7 @@ export function App() {
         />
       )}
 
-      <main className="layout">
+      <main className="layout" id="steps" tabIndex={-1}>
         <div className="column">
           <DatasetPanel
             load={state.load}

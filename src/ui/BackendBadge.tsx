@@ -1,3 +1,4 @@
+import { everyCoreFromUrl } from './use-trainer.ts';
 import { BACKEND_PREFERENCE, isBackendName, type BackendName, type BackendRejection } from '../protocol/messages.ts';
 
 const BACKEND_LABELS: Record<BackendName, string> = {
@@ -29,10 +30,14 @@ export function BackendBadge({
   return (
     <div className="backend" role="status">
       <span>
-        Backend: <strong data-testid="backend-name" data-backend={backend}>{backend}</strong> ({BACKEND_LABELS[backend]}
-        {wasmThreads !== null && `, ${wasmThreads} ${wasmThreads === 1 ? 'thread' : 'threads'}${crossOriginIsolated ? '' : ' (page not cross-origin isolated)'}`})
+        Training on {BACKEND_LABELS[backend]}
+        {wasmThreads !== null && ` (${wasmThreads} ${wasmThreads === 1 ? 'core' : 'cores'}${crossOriginIsolated ? '' : '; the page is not cross-origin isolated, so only one'})`}{' '}
+        <strong className="backend-id" data-testid="backend-name" data-backend={backend}>
+          {backend}
+        </strong>
       </span>
       <BackendSelector />
+      {backend === 'wasm' && crossOriginIsolated && <CoresChoice />}
       {rejected.length > 0 && (
         <details>
           <summary>Why not a faster backend?</summary>
@@ -46,6 +51,31 @@ export function BackendBadge({
         </details>
       )}
     </div>
+  );
+}
+
+/**
+ * "Use every core": wasm trains on all cores (faster) or leaves one to the page (smoother on
+ * slow machines). Like the backend, it applies from a fresh worker, so the choice reloads with
+ * `?cores=`; the run is resumed from its checkpoint.
+ */
+function CoresChoice() {
+  const cores = navigator.hardwareConcurrency || 1;
+  if (cores < 2) return null;
+  const everyCore = everyCoreFromUrl();
+  return (
+    <label className="inline cores-choice">
+      <input
+        type="checkbox"
+        checked={everyCore}
+        onChange={(event) => {
+          const url = new URL(window.location.href);
+          url.searchParams.set('cores', event.target.checked ? 'all' : 'spare');
+          window.location.assign(url);
+        }}
+      />
+      Use every core ({cores}): faster; the page may stutter on a slow machine
+    </label>
   );
 }
 

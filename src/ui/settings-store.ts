@@ -9,7 +9,7 @@ import { isPreset, type Preset } from '../protocol/presets.ts';
 
 const STORAGE_KEY = 'ganvas.settings';
 /** Query parameters that are not settings (the backend choice has its own). */
-const OTHER_PARAMS = new Set(['backend', 'preset']);
+const OTHER_PARAMS = new Set(['backend', 'cores', 'preset']);
 
 export interface SavedSettings {
   preset: Preset;

@@ -7,6 +7,7 @@ import { startTransition, useCallback, useEffect, useMemo, useReducer, useRef } 
 import type { TrainConfig } from '../protocol/config.ts';
 import type { DatasetOptions, LoadProgress } from '../protocol/dataset.ts';
 import {
+  EVERY_CORE_BY_DEFAULT,
   isBackendName,
   type BackendName,
   type FromWorker,
@@ -26,6 +27,12 @@ import { rasteriseCartoonFaces } from './cartoon-rasteriser.ts';
 import { INITIAL_TRAINER_STATE, reduceTrainer, type GridFrame, type PageAction, type TrainerState } from './trainer-state.ts';
 
 /** `?backend=wasm` (or webgpu, webgl, cpu) forces a backend; anything else means automatic. */
+/** `?cores=all` or `?cores=spare` (one core left to the page); EVERY_CORE_BY_DEFAULT otherwise. */
+export function everyCoreFromUrl(): boolean {
+  const cores = new URLSearchParams(window.location.search).get('cores');
+  return cores === 'all' ? true : cores === 'spare' ? false : EVERY_CORE_BY_DEFAULT;
+}
+
 function preferredBackendFromUrl(): BackendName | null {
   const requested = new URLSearchParams(window.location.search).get('backend');
   return requested && isBackendName(requested) ? requested : null;
@@ -141,7 +148,7 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
         message: `The training engine stopped unexpectedly (${event.message || 'unknown error'}). Download what you need, then reload the page.`,
       });
     };
-    const init: ToWorker = { type: 'init', preferred: preferredBackendFromUrl() };
+    const init: ToWorker = { type: 'init', preferred: preferredBackendFromUrl(), everyCore: everyCoreFromUrl() };
     worker.postMessage(init);
     return () => {
       worker.terminate();

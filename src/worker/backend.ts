@@ -83,10 +83,10 @@ async function hardwareProblem(backend: BackendName): Promise<string | null> {
  * hyperthreads per core), which would leave an 8-core machine 4 threads; so the worker reports
  * twice its cores while the backend starts, then reverts.
  */
-async function initialiseWasm(): Promise<boolean> {
+async function initialiseWasm(everyCore: boolean): Promise<boolean> {
   const navigator = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   const cores = navigator?.hardwareConcurrency ?? 1;
-  setThreadsCount(wasmThreadsFor(cores));
+  setThreadsCount(wasmThreadsFor(cores, everyCore));
   if (navigator) Object.defineProperty(navigator, 'hardwareConcurrency', { configurable: true, get: () => cores * 2 });
   try {
     return await tf.setBackend('wasm');
@@ -103,12 +103,12 @@ export interface BackendChoice {
 }
 
 /**
- * wasm threads to use: all cores but one, so the page keeps a core for drawing charts and
- * grids (on a 2-core machine two training threads made the page stutter with 100–300 ms
- * tasks). Only takes effect before the wasm backend first initialises.
+ * wasm threads to use: every core, or all but one so the page keeps a core to itself for
+ * drawing (see EVERY_CORE_BY_DEFAULT for which is the default and why). Only takes effect
+ * before the wasm backend first initialises.
  */
-export function wasmThreadsFor(cores: number): number {
-  return Math.max(1, Math.floor(cores) - 1);
+export function wasmThreadsFor(cores: number, everyCore: boolean): number {
+  return Math.max(1, Math.floor(cores) - (everyCore ? 0 : 1));
 }
 
 /**
@@ -116,12 +116,18 @@ export function wasmThreadsFor(cores: number): number {
  * and accepted even in software (the user asked for it); the rest must run on real hardware,
  * except wasm and cpu, which always qualify.
  */
-export async function initialiseBackend(preferred: BackendName | null): Promise<BackendChoice> {
+export async function initialiseBackend(preferred: BackendName | null, everyCore = false): Promise<BackendChoice> {
   const order = preferred ? [preferred, ...BACKEND_PREFERENCE.filter((b) => b !== preferred)] : [...BACKEND_PREFERENCE];
-  return initialiseFirst(order, preferred, []);
+  return initialiseFirst(order, preferred, [], false, everyCore);
 }
 
-async function initialiseFirst(order: readonly BackendName[], trusted: BackendName | null, rejected: BackendRejection[], verify = false): Promise<BackendChoice> {
+async function initialiseFirst(
+  order: readonly BackendName[],
+  trusted: BackendName | null,
+  rejected: BackendRejection[],
+  verify = false,
+  everyCore = false,
+): Promise<BackendChoice> {
   for (const backend of order) {
     try {
       if (backend !== trusted) {
@@ -131,7 +137,7 @@ async function initialiseFirst(order: readonly BackendName[], trusted: BackendNa
           continue;
         }
       }
-      const initialised = backend === 'wasm' ? await initialiseWasm() : await tf.setBackend(backend);
+      const initialised = backend === 'wasm' ? await initialiseWasm(everyCore) : await tf.setBackend(backend);
       if (!initialised) {
         rejected.push({ backend, reason: 'failed to initialise' });
         continue;

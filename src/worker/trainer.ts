@@ -343,7 +343,7 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
     try {
       switch (message.type) {
         case 'init': {
-          const choice = await initialiseBackend(message.preferred);
+          const choice = await initialiseBackend(message.preferred, message.everyCore ?? false);
           backend = choice.backend;
           lossWatch?.dispose();
           lossWatch = watchBackend(choice.backend);
