@@ -43,12 +43,13 @@ fi
 
 # Libraries: only those the machine's loader cannot find come from the kit (Debian bookworm's).
 LDCONFIG="$(command -v ldconfig || echo /sbin/ldconfig)"
+known="$("$LDCONFIG" -p 2>/dev/null | awk '/x86-64/ { print $1 }' || true)"
 mkdir -p "$RUNTIME/lib"
 borrowed=()
 for lib in "$KIT"/lib/*.so.*; do
   [ -e "$lib" ] || continue
   name="$(basename "$lib")"
-  if ! "$LDCONFIG" -p 2>/dev/null | grep -q " $name "; then
+  if ! grep -qxF "$name" <<<"$known"; then
     ln -s "$lib" "$RUNTIME/lib/$name"
     borrowed+=("$name")
   fi
