@@ -109,8 +109,8 @@ type TorchOutcome = { ok: true; version: string; device: string; results: TorchR
 
 /** Runs torch_reference.py for the width-1 configs, or says why it could not. */
 function runTorch(specs: string[], batch: number, warmup: number, steps: number, device: string): TorchOutcome {
-  const script = [path.join(HERE, 'torch_reference.py'), path.join(HERE, '..', 'torch_reference.py')].find((p) => existsSync(p));
-  if (!script) return { ok: false, reason: 'torch_reference.py is not beside the bench' };
+  const script = path.join(HERE, 'torch_reference.py');
+  if (!existsSync(script)) return { ok: false, reason: 'torch_reference.py is not beside the bench' };
   const python = process.env['PYTHON'] ?? 'python3';
   const probe = spawnSync(
     python,
