@@ -27,7 +27,7 @@ function layerBoundary(files, forbidden, extraPatterns = []) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-*/', 'node_modules/', 'test-results/', 'test-results-*/', 'playwright-report/'] },
+  { ignores: ['dist/', 'dist-*/', 'bench/gpu/dist/', 'node_modules/', 'test-results/', 'test-results-*/', 'playwright-report/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Native reference for bench/browser.ts: the same GAN step in PyTorch on the CPU.
+"""Native reference for bench/browser.ts (CPU) and bench/gpu (CUDA): the same GAN step in PyTorch.
 
 Times one training step of the two architectures Ganvas trains, in the order of
 src/gan/train-step.ts (Heaton's version A):
@@ -16,9 +16,13 @@ src/gan/train-step.ts (Heaton's version A):
 
 Usage: python3 bench/torch_reference.py [--steps 5] [--warmup 3] [--threads 2] [--batch 32]
                                          [--configs heaton:32,heaton:64,dcgan:32,dcgan:64]
-Prints one JSON object: {"torch": version, "threads": n, "results": [{arch, px, batch,
-warmup, steps, ms_per_step, d_real_ms, d_fake_ms, g_ms}, ...]}; times are medians over the
-timed steps, after the untimed warm-up steps.
+                                         [--device cpu|cuda]
+Prints one JSON object: {"torch": version, "device": "cpu"|"cuda", "device_name": name,
+"threads": n, "results": [{arch, px, batch, warmup, steps, ms_per_step, d_real_ms, d_fake_ms,
+g_ms}, ...]}; times are medians over the timed steps, after the untimed warm-up steps.
+On CUDA each phase ends with torch.cuda.synchronize() (kernels are queued, so without it the
+clock would stop before the GPU finished), and cuDNN picks its fastest algorithms
+(cudnn.benchmark, during the warm-up); PyTorch's default float32 settings are kept otherwise.
 """
 import argparse
 import json
@@ -139,40 +143,50 @@ def build(arch, px):
     return dcgan_generator(px), dcgan_discriminator(px), 2e-4
 
 
-def bench(arch, px, batch, steps, warmup):
+def bench(arch, px, batch, steps, warmup, device):
     torch.manual_seed(42)
     g, d, lr = build(arch, px)
+    g.to(device)
+    d.to(device)
     g.train()
     d.train()
     opt_g = torch.optim.Adam(g.parameters(), lr=lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d.parameters(), lr=lr, betas=(0.5, 0.999))
     bce = nn.BCELoss()
-    ones = torch.ones(batch, 1)
-    zeros = torch.zeros(batch, 1)
+    ones = torch.ones(batch, 1, device=device)
+    zeros = torch.zeros(batch, 1, device=device)
     # A random uint8 data set scaled to [-1, 1], as the browser bench uses.
-    data = torch.randint(0, 256, (256, CHANNELS, px, px), dtype=torch.uint8)
+    data = torch.randint(0, 256, (256, CHANNELS, px, px), dtype=torch.uint8, device=device)
+
+    def sync():
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
 
     def step():
+        sync()
         t0 = time.perf_counter()
-        real = data[torch.randint(0, data.shape[0], (batch,))].float() / 127.5 - 1
-        noise = torch.randn(batch, LATENT)
+        real = data[torch.randint(0, data.shape[0], (batch,), device=device)].float() / 127.5 - 1
+        noise = torch.randn(batch, LATENT, device=device)
         for p in d.parameters():
             p.requires_grad_(True)
         opt_d.zero_grad(set_to_none=True)
         bce(d(real).view(-1, 1), ones).backward()
         opt_d.step()
+        sync()
         t1 = time.perf_counter()
         with torch.no_grad():
             fake = g(noise)
         opt_d.zero_grad(set_to_none=True)
         bce(d(fake).view(-1, 1), zeros).backward()
         opt_d.step()
+        sync()
         t2 = time.perf_counter()
         for p in d.parameters():
             p.requires_grad_(False)
         opt_g.zero_grad(set_to_none=True)
         bce(d(g(noise)).view(-1, 1), ones).backward()
         opt_g.step()
+        sync()
         t3 = time.perf_counter()
         return [(t3 - t0) * 1e3, (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3]
 
@@ -192,13 +206,22 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--configs", default="heaton:32,heaton:64,dcgan:32,dcgan:64")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            parser.error("--device cuda: this torch sees no CUDA device")
+        torch.backends.cudnn.benchmark = True
+        device_name = torch.cuda.get_device_name(device)
+    else:
+        device_name = "cpu"
     results = []
     for item in args.configs.split(","):
         arch, px = item.split(":")
-        results.append(bench(arch, int(px), args.batch, args.steps, args.warmup))
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": results}))
+        results.append(bench(arch, int(px), args.batch, args.steps, args.warmup, device))
+    print(json.dumps({"torch": torch.__version__, "device": device.type, "device_name": device_name, "threads": torch.get_num_threads(), "results": results}))
 
 
 if __name__ == "__main__":
