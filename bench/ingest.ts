@@ -8,6 +8,8 @@
  *   npx tsx bench/ingest.ts --profile               # always split the load into its stages
  *   npx tsx bench/ingest.ts --no-profile            # never (default: only when over the goal)
  *   npx tsx bench/ingest.ts --fresh-zip             # rebuild the zip even if a cached one exists
+ *   npx tsx bench/ingest.ts --readers 3             # also: Ganvas's zip reader vs zip.js, 3 interleaved rounds
+ *   npx tsx bench/ingest.ts --readers 3 --readers-only   # only that comparison, not the app's loads
  *
  * Steps: (1) photo-like 500×500 JPEGs are drawn and encoded in the browser (bench/ingest/,
  * quality 0.85, 30–80 KB like real photos) and stored in a zip with buildZip; the zip is kept
@@ -18,7 +20,9 @@
  * (3) The same file again in the same page, and again after a page reload (once with the app
  * idle, once chosen as soon as the backend shows), must come back "from cache". (4) When the
  * first load misses the goal (or with --profile), bench/ingest/profile.worker.ts times
- * reading, decoding and caching separately with the app's own modules.
+ * reading, decoding and caching separately with the app's own modules. (5) With --readers,
+ * bench/ingest/readers.worker.ts lists the zip and reads every photo (CRC-checked) with Ganvas's
+ * reader and with @zip.js/zip.js, alternating, in the same browser as the loads.
  *
  * Memory is private anonymous RSS (RssAnon in /proc/<pid>/status) summed over every process of
  * the benchmark's Chromium, sampled every 200 ms: the page, the training worker and its decode
@@ -34,7 +38,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/chromium.ts';
 import { argValue, cpuModel, startBenchServer } from './common.ts';
 import { buildZip, type FixtureEntry } from '../tests/unit/data/zip-fixtures.ts';
-import type { StageTiming } from './ingest/bench-types.ts';
+import type { ReaderTiming, StageTiming } from './ingest/bench-types.ts';
 
 /** Issue 3's goals, on this 2-core machine. */
 const GOAL_IMAGES = 10_000;
@@ -308,6 +312,9 @@ async function main(): Promise<void> {
   if (!Number.isInteger(images) || images < 1 || images > 60_000) throw new Error('--images must be 1 … 60000');
   const forceProfile = process.argv.includes('--profile');
   const noProfile = process.argv.includes('--no-profile');
+  const readerRounds = Number(argValue('--readers') ?? 0);
+  if (!Number.isInteger(readerRounds) || readerRounds < 0) throw new Error('--readers must be a whole number of rounds');
+  const readersOnly = process.argv.includes('--readers-only');
   const runStarted = Date.now();
   // Other processes on a 2-core machine skew every number; the load average shows whether they ran.
   const loadStart = load1();
@@ -319,7 +326,8 @@ async function main(): Promise<void> {
   let chromiumVersion: string;
   const loads: { label: string; result: LoadResult; goal: string }[] = [];
   let stages: StageTiming[] | null = null;
-  let uaMemory: string;
+  let readerTimings: ReaderTiming[] = [];
+  let uaMemory = 'not measured';
   try {
     if (existsSync(zipFile) && !process.argv.includes('--fresh-zip')) {
       zipNote = `reused ${zipFile}`;
@@ -340,29 +348,39 @@ async function main(): Promise<void> {
     const browser = await launch();
     chromiumVersion = browser.version();
     try {
-      const page = await browser.newPage();
-      page.on('console', (message) => {
-        if (message.type() === 'error') console.error(`[app] ${message.text()}`);
-      });
-      await openApp(page, origin, side, true);
-      const first = await timeLoad(page, zipFile, false, sampler);
-      console.error(`first load: ${fmtS(first.seconds)} s (${first.report})`);
-      loads.push({ label: 'first load (empty cache)', result: first, goal: `${GOAL_IMAGES.toLocaleString('en-US')} in < ${GOAL_FIRST_LOAD_S} s` });
-      uaMemory = await userAgentMemory(page);
-      const again = await timeLoad(page, zipFile, true, sampler);
-      console.error(`same page, again: ${fmtS(again.seconds)} s`);
-      loads.push({ label: 'same file again, same page', result: again, goal: `< ${GOAL_CACHED_S} s` });
-      await openApp(page, origin, side, true);
-      const reloaded = await timeLoad(page, zipFile, true, sampler);
-      console.error(`after a page reload: ${fmtS(reloaded.seconds)} s`);
-      loads.push({ label: 'after a page reload, app idle', result: reloaded, goal: `< ${GOAL_CACHED_S} s` });
-      await openApp(page, origin, side, false);
-      const rushed = await timeLoad(page, zipFile, true, sampler);
-      console.error(`after a page reload, file chosen at once: ${fmtS(rushed.seconds)} s`);
-      loads.push({ label: 'after a page reload, file chosen at once', result: rushed, goal: `< ${GOAL_CACHED_S} s` });
-      await page.close();
+      if (readerRounds > 0) {
+        console.error(`comparing zip readers, ${readerRounds} rounds…`);
+        const bench = await openBenchPage(browser, origin);
+        await bench.locator('#zip').setInputFiles(zipFile);
+        readerTimings = await bench.evaluate((rounds) => window.ingestBench.compareReaders(rounds), readerRounds);
+        await bench.close();
+      }
+      if (!readersOnly) {
+        const page = await browser.newPage();
+        page.on('console', (message) => {
+          if (message.type() === 'error') console.error(`[app] ${message.text()}`);
+        });
+        await openApp(page, origin, side, true);
+        const first = await timeLoad(page, zipFile, false, sampler);
+        console.error(`first load: ${fmtS(first.seconds)} s (${first.report})`);
+        loads.push({ label: 'first load (empty cache)', result: first, goal: `${GOAL_IMAGES.toLocaleString('en-US')} in < ${GOAL_FIRST_LOAD_S} s` });
+        uaMemory = await userAgentMemory(page);
+        const again = await timeLoad(page, zipFile, true, sampler);
+        console.error(`same page, again: ${fmtS(again.seconds)} s`);
+        loads.push({ label: 'same file again, same page', result: again, goal: `< ${GOAL_CACHED_S} s` });
+        await openApp(page, origin, side, true);
+        const reloaded = await timeLoad(page, zipFile, true, sampler);
+        console.error(`after a page reload: ${fmtS(reloaded.seconds)} s`);
+        loads.push({ label: 'after a page reload, app idle', result: reloaded, goal: `< ${GOAL_CACHED_S} s` });
+        await openApp(page, origin, side, false);
+        const rushed = await timeLoad(page, zipFile, true, sampler);
+        console.error(`after a page reload, file chosen at once: ${fmtS(rushed.seconds)} s`);
+        loads.push({ label: 'after a page reload, file chosen at once', result: rushed, goal: `< ${GOAL_CACHED_S} s` });
+        await page.close();
+      }
 
-      if (forceProfile || (!noProfile && at10k(first) > GOAL_FIRST_LOAD_S)) {
+      const first = loads[0]?.result;
+      if (first && (forceProfile || (!noProfile && at10k(first) > GOAL_FIRST_LOAD_S))) {
         console.error('profiling the stages…');
         const bench = await openBenchPage(browser, origin);
         await bench.locator('#zip').setInputFiles(zipFile);
@@ -385,9 +403,9 @@ async function main(): Promise<void> {
     console.log(
       `Times: input change event → report on screen, stamped in the page. Memory: peak private anonymous RSS (RssAnon) summed over all Chromium processes (/proc/<pid>/status every ${SAMPLE_INTERVAL_MS} ms), baseline before the load in brackets; ${sampler.msPerSample().toFixed(1)} ms CPU per sample. measureUserAgentSpecificMemory after the first load: ${uaMemory}.`,
     );
-    console.log('');
-    console.log(`| measurement (${side} px RGB) | images | seconds | images/s | open / decode / cache+show s | peak anon MiB (before) | goal | verdict |`);
-    console.log('|---|---|---|---|---|---|---|---|');
+    if (loads.length > 0) console.log('');
+    if (loads.length > 0) console.log(`| measurement (${side} px RGB) | images | seconds | images/s | open / decode / cache+show s | peak anon MiB (before) | goal | verdict |`);
+    if (loads.length > 0) console.log('|---|---|---|---|---|---|---|---|');
     for (const { label, result, goal } of loads) {
       const phases = result.decodeS === null ? '–' : `${fmtS(result.openS)} / ${fmtS(result.decodeS)} / ${fmtS(result.cacheS)}`;
       const limit = label.startsWith('first') ? GOAL_FIRST_LOAD_S : GOAL_CACHED_S;
@@ -402,6 +420,7 @@ async function main(): Promise<void> {
         `10,000-image extrapolation: first load = open phase + the rest × ${GOAL_IMAGES.toLocaleString('en-US')}/${first.count.toLocaleString('en-US')} ≈ ${fmtS(at10k(first))} s (goal ${GOAL_FIRST_LOAD_S} s); cached loads scaled whole (≤, an upper bound: at 10k a hit reads ${((GOAL_IMAGES * side * side * 3) / 2 ** 20).toFixed(0)} MiB of pixels; goal ${GOAL_CACHED_S} s).`,
       );
     }
+    if (readerTimings.length > 0) printReaders(readerTimings);
     if (stages) {
       console.log('');
       console.log('Where the first load goes: each stage alone, in a module worker, with the app\'s own modules (bench/ingest/profile.worker.ts):');
@@ -414,6 +433,29 @@ async function main(): Promise<void> {
   } finally {
     sampler.stop();
     await server.close();
+  }
+}
+
+/** The zip reader comparison: each pass, then each reader's median. */
+function printReaders(timings: readonly ReaderTiming[]): void {
+  console.log('');
+  console.log('Zip readers on this zip, in a module worker, alternating within each round (bench/ingest/readers.worker.ts): list the archive, then read every photo with its CRC-32 checked.');
+  console.log('| reader | round | images | MiB | list ms | read s | MiB/s |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const t of timings) {
+    console.log(`| ${t.reader} | ${t.round + 1} | ${t.images.toLocaleString('en-US')} | ${mib(t.bytes).toFixed(0)} | ${t.openMs.toFixed(0)} | ${fmtS(t.readMs / 1000)} | ${(mib(t.bytes) / (t.readMs / 1000)).toFixed(0)} |`);
+  }
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  };
+  console.log('');
+  console.log('| reader (median of the rounds) | list ms | read s |');
+  console.log('|---|---|---|');
+  for (const reader of new Set(timings.map((t) => t.reader))) {
+    const own = timings.filter((t) => t.reader === reader);
+    console.log(`| ${reader} | ${median(own.map((t) => t.openMs)).toFixed(0)} | ${fmtS(median(own.map((t) => t.readMs)) / 1000)} |`);
   }
 }
 

@@ -3,7 +3,7 @@
  * browser's encoder, and runs the ingest stages one at a time in a worker (profile.worker.ts)
  * to show where a slow load spends its time. Exposed as `window.ingestBench`.
  */
-import type { ProfileRequest, ProfileResponse, StageTiming } from './bench-types.ts';
+import type { ProfileRequest, ProfileResponse, ReaderTiming, ReadersRequest, ReadersResponse, StageTiming } from './bench-types.ts';
 
 export interface IngestBenchPage {
   /**
@@ -13,6 +13,8 @@ export interface IngestBenchPage {
   makeJpegs(start: number, count: number, width: number, height: number): Promise<string[]>;
   /** Times reading, decoding and caching separately on the zip in the #zip input. */
   profile(side: number, decodeSample: number): Promise<StageTiming[]>;
+  /** Ganvas's zip reader against zip.js on the zip in the #zip input, interleaved (readers.worker.ts). */
+  compareReaders(rounds: number): Promise<ReaderTiming[]>;
 }
 
 declare global {
@@ -137,6 +139,22 @@ function profile(side: number, decodeSample: number): Promise<StageTiming[]> {
   });
 }
 
-window.ingestBench = { makeJpegs, profile };
+function compareReaders(rounds: number): Promise<ReaderTiming[]> {
+  const input = document.getElementById('zip');
+  const file = input instanceof HTMLInputElement ? input.files?.[0] : undefined;
+  if (!file) return Promise.reject(new Error('no zip in #zip'));
+  const worker = new Worker(new URL('./readers.worker.ts', import.meta.url), { type: 'module' });
+  return new Promise<ReaderTiming[]>((resolve, reject) => {
+    worker.onmessage = (event: MessageEvent<ReadersResponse>) => {
+      if (event.data.ok) resolve(event.data.timings);
+      else reject(new Error(event.data.message));
+    };
+    worker.onerror = (event) => reject(new Error(event.message));
+    const request: ReadersRequest = { file, rounds };
+    worker.postMessage(request);
+  }).finally(() => worker.terminate());
+}
+
+window.ingestBench = { makeJpegs, profile, compareReaders };
 const status = document.getElementById('status');
 if (status) status.textContent = 'ready';

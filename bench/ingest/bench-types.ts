@@ -18,3 +18,22 @@ export interface ProfileRequest {
 
 /** Profile worker → page. */
 export type ProfileResponse = { ok: true; stages: StageTiming[] } | { ok: false; message: string };
+
+/** Page → readers worker: compare the zip readers on `file`, `rounds` times each. */
+export interface ReadersRequest {
+  file: File;
+  rounds: number;
+}
+
+/** One reader's pass over the zip: listing it, then reading every image entry (CRC-checked). */
+export interface ReaderTiming {
+  reader: string;
+  round: number;
+  openMs: number;
+  readMs: number;
+  images: number;
+  bytes: number;
+}
+
+/** Readers worker → page. */
+export type ReadersResponse = { ok: true; timings: ReaderTiming[] } | { ok: false; message: string };

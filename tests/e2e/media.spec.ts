@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
 
 // The media exports in real Chromium: time-lapses from synthetic grid PNGs as GIF (walked block
-// by block) and WebM (walked element by element: WebCodecs VP9/VP8 in webm-muxer's container),
+// by block) and WebM (walked element by element: WebCodecs VP9/VP8 in mediabunny's WebM container),
 // PNG exports at 1×/2×/4×, the step label, and the export control itself.
 
 async function openHarness(page: Page): Promise<void> {
@@ -73,7 +73,7 @@ interface WebmSummary {
   simpleBlocks: number;
   /** Segment Info Duration, in timecode units. */
   duration: number;
-  /** Absolute block times in the file's timecode units (1 ms with webm-muxer's default scale). */
+  /** Absolute block times in the file's timecode units (1 ms with mediabunny's default scale). */
   blockTimes: number[];
 }
 

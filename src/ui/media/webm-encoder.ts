@@ -1,33 +1,33 @@
 /**
  * WebM video from RGBA frames: WebCodecs VideoEncoder (VP9 when the browser can encode it, else
- * VP8) into the `webm-muxer` container. Frames go in one at a time (createWebmWriter), so a
+ * VP8), driven and muxed by `mediabunny` (the successor of webm-muxer, by the same author), which
+ * also holds frames back while the encoder is busy and ends the file's Duration after the last
+ * frame's own 1/fps, so a player shows it. Frames go in one at a time (createWebmWriter), so a
  * 2,000-frame time-lapse never holds more than a few decoded frames; encodeWebm wraps it for
  * frames already in memory.
+ *
+ * mediabunny is a 265 kB chunk (59 kB gzipped; webm-muxer was about 28 kB), so it is loaded only
+ * when a WebM is made: webmSupport asks WebCodecs directly and never loads it.
  *
  * Odd sizes: 4:2:0 video needs even width and height, so frames are padded with one white
  * column and/or row on the right/bottom (padToEven) rather than scaled, which would blur pixels.
  */
-import { ArrayBufferTarget, Muxer } from 'webm-muxer';
 import { padToEven, type RgbaImage } from './frames.ts';
-import { setWebmDuration } from './webm-duration.ts';
 
-/** A codec this module may use: the WebCodecs string and the Matroska codec ID for the muxer. */
+/** A codec this module may use: the WebCodecs string and mediabunny's name for it. */
 interface Codec {
   webCodecs: string;
-  matroska: 'V_VP9' | 'V_VP8';
+  mediabunny: 'vp9' | 'vp8';
 }
 
 /** VP9 profile 0, level 5.0 (up to 4K; a 4×-upscaled grid fits), 8-bit; then plain VP8. */
 const CODECS: readonly Codec[] = [
-  { webCodecs: 'vp09.00.50.08', matroska: 'V_VP9' },
-  { webCodecs: 'vp8', matroska: 'V_VP8' },
+  { webCodecs: 'vp09.00.50.08', mediabunny: 'vp9' },
+  { webCodecs: 'vp8', mediabunny: 'vp8' },
 ];
 
 /** The size webmSupport probes with: a typical 576 × 336 preview grid. */
 const PROBE = { width: 576, height: 336, framerate: 10 };
-
-/** Frames queued in the encoder before addFrame waits: enough to keep it busy, few enough to bound memory. */
-const MAX_QUEUED_FRAMES = 4;
 
 /** A key frame every this many seconds, so players can seek in long time-lapses. */
 const KEY_FRAME_SECONDS = 2;
@@ -110,53 +110,46 @@ export async function createWebmWriter(options: { width: number; height: number;
   if (!('codec' in picked)) throw new Error(picked.reason);
   const { codec } = picked;
 
-  const muxer = new Muxer({
-    target: new ArrayBufferTarget(),
-    type: 'webm',
-    video: { codec: codec.matroska, width, height, frameRate: fps },
+  const { BufferTarget, Output, VideoSample, VideoSampleSource, WebMOutputFormat } = await import('mediabunny');
+  const target = new BufferTarget();
+  const output = new Output({ format: new WebMOutputFormat(), target });
+  const source = new VideoSampleSource({
+    codec: codec.mediabunny,
+    fullCodecString: codec.webCodecs,
+    bitrate: webmBitrate(width, height, fps),
+    bitrateMode: 'variable',
+    latencyMode: 'quality',
+    keyFrameInterval: KEY_FRAME_SECONDS,
   });
-  // The encoder reports failures through a callback; keep the first and rethrow it on the next call.
-  let failure: unknown = null;
-  const encoder = new VideoEncoder({
-    output: (chunk, metadata) => muxer.addVideoChunk(chunk, metadata),
-    error: (error) => {
-      failure ??= error;
-    },
-  });
-  encoder.configure(encoderConfig(codec, width, height, fps));
+  output.addVideoTrack(source, { frameRate: fps });
+  await output.start();
 
-  let frameIndex = 0;
+  let frameCount = 0;
   let closed = false;
   const close = () => {
     if (closed) return;
     closed = true;
-    if (encoder.state !== 'closed') encoder.close();
     signal?.removeEventListener('abort', close);
+    // Cancelling closes the encoder; it only rejects when the output already ended.
+    if (output.state === 'pending' || output.state === 'started') output.cancel().catch(() => undefined);
   };
   signal?.addEventListener('abort', close);
 
   const check = () => {
     if (signal?.aborted) throw abortError(signal);
-    if (failure !== null) {
-      close();
-      throw failure;
-    }
     if (closed) throw new Error('encodeWebm: the writer is closed');
   };
+  /** Runs a mediabunny step; after an abort, reports the abort rather than the cancelled step's error. */
+  const step = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      close();
+      if (signal?.aborted) throw abortError(signal);
+      throw error;
+    }
+  };
 
-  /** Resolves when the encoder's queue shrinks (the dequeue event), or after 50 ms at most. */
-  const dequeued = () =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        encoder.removeEventListener('dequeue', done);
-        resolve();
-      };
-      const timer = setTimeout(done, 50);
-      encoder.addEventListener('dequeue', done);
-    });
-
-  const durationUs = 1_000_000 / fps;
   return {
     codec: codec.webCodecs,
     async addFrame(frame: RgbaImage): Promise<void> {
@@ -165,46 +158,27 @@ export async function createWebmWriter(options: { width: number; height: number;
         close();
         throw new Error(`encodeWebm: every frame must be ${options.width}×${options.height}, got ${frame.width}×${frame.height}`);
       }
-      while (encoder.encodeQueueSize >= MAX_QUEUED_FRAMES) {
-        await dequeued();
-        check();
-      }
       const even = padToEven(frame);
-      const videoFrame = new VideoFrame(even.rgba, {
-        format: 'RGBA',
-        codedWidth: width,
-        codedHeight: height,
-        timestamp: Math.round(frameIndex * durationUs),
-        duration: Math.round(durationUs),
-      });
+      const sample = new VideoSample(even.rgba, { format: 'RGBA', codedWidth: width, codedHeight: height, timestamp: frameCount / fps, duration: 1 / fps });
       try {
-        encoder.encode(videoFrame, { keyFrame: frameIndex % Math.max(1, Math.round(fps * KEY_FRAME_SECONDS)) === 0 });
+        // Resolves once the encoder and muxer can take more: the backpressure that bounds memory.
+        await step(() => source.add(sample));
       } finally {
-        videoFrame.close();
+        sample.close();
       }
-      frameIndex++;
+      frameCount++;
     },
     async finish(): Promise<Blob> {
       check();
-      if (frameIndex === 0) {
+      if (frameCount === 0) {
         close();
         throw new Error('encodeWebm: no frames');
       }
-      try {
-        await encoder.flush();
-      } catch (error) {
-        close();
-        // flush rejects when the encoder was closed by an abort: report the abort, not the symptom.
-        if (signal?.aborted) throw abortError(signal);
-        throw failure ?? error;
-      }
-      check();
-      close();
-      muxer.finalize();
-      const bytes = new Uint8Array(muxer.target.buffer);
-      // The muxer stops the clock when the last frame starts; let it show for its 1/fps too.
-      setWebmDuration(bytes, Math.round(frameIndex * durationUs) / 1000);
-      return new Blob([bytes], { type: 'video/webm' });
+      await step(() => output.finalize());
+      closed = true;
+      signal?.removeEventListener('abort', close);
+      if (!target.buffer) throw new Error('encodeWebm: the muxer produced no file');
+      return new Blob([target.buffer], { type: 'video/webm' });
     },
     cancel: close,
   };

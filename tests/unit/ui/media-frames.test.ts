@@ -1,7 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { exportScale, labelFontSize, padToEven, upscaleNearest, type RgbaImage } from '../../../src/ui/media/frames.ts';
 import { webmBitrate } from '../../../src/ui/media/webm-encoder.ts';
-import { setWebmDuration } from '../../../src/ui/media/webm-duration.ts';
 import { stepLabel } from '../../../src/ui/media/timelapse.ts';
 
 /** A width × height image whose pixel (x, y) is [x, y, x + y · width, 255]: every pixel distinct. */
@@ -100,30 +99,5 @@ describe('export sizes and labels', () => {
     expect(webmBitrate(576, 336, 10)).toBe(Math.round(576 * 336 * 10 * 0.6));
     expect(webmBitrate(64, 64, 5)).toBe(1_000_000);
     expect(webmBitrate(2304, 1344, 30)).toBe(20_000_000);
-  });
-});
-
-describe('setWebmDuration', () => {
-  /** EBML header (empty), Segment { Info { TimecodeScale 1 ms, Duration float64 } }; the Segment's size known or "unknown". */
-  function miniWebm(unknownSegmentSize: boolean): Uint8Array {
-    const duration = [0x44, 0x89, 0x88, ...new Uint8Array(new Float64Array([600]).buffer).reverse()];
-    const info = [0x15, 0x49, 0xa9, 0x66, 0x80 | (7 + duration.length), 0x2a, 0xd7, 0xb1, 0x83, 0x0f, 0x42, 0x40, ...duration];
-    const segmentSize = unknownSegmentSize ? [0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff] : [0x80 | info.length];
-    return Uint8Array.from([0x1a, 0x45, 0xdf, 0xa3, 0x80, 0x18, 0x53, 0x80, 0x67, ...segmentSize, ...info]);
-  }
-
-  const readDuration = (bytes: Uint8Array): number => new DataView(bytes.buffer).getFloat64(bytes.length - 8);
-
-  test.each([false, true])('rewrites the Info Duration (unknown Segment size: %s)', (unknown) => {
-    const bytes = miniWebm(unknown);
-    expect(readDuration(bytes)).toBe(600);
-    expect(setWebmDuration(bytes, 700)).toBe(true);
-    expect(readDuration(bytes)).toBe(700);
-  });
-
-  test('leaves a file without a Duration alone', () => {
-    const bytes = Uint8Array.from([0x1a, 0x45, 0xdf, 0xa3, 0x80]);
-    expect(setWebmDuration(bytes, 700)).toBe(false);
-    expect(Array.from(bytes)).toEqual([0x1a, 0x45, 0xdf, 0xa3, 0x80]);
   });
 });
