@@ -328,7 +328,7 @@ export function App() {
             estimate={estimate}
             startRef={startRef}
           />
-          <GeneratePanel commands={commands} ready={state.backend !== null} runState={state.run?.state ?? null} />
+          <GeneratePanel commands={commands} ready={state.backend !== null} runState={state.run?.state ?? null} liveGridStep={state.latestGrid?.step ?? null} />
         </div>
       </main>
     </div>

@@ -56,6 +56,8 @@ export interface GeneratePanelProps {
    * would cost the page frames (the worker says which step faces were drawn at).
    */
   runState: RunState | null;
+  /** The step of the latest training grid: the live faces are redrawn when it moves on. */
+  liveGridStep?: number | null;
 }
 
 /** What the face grid shows: faces of one generator, and the live step they were drawn at. */
@@ -71,7 +73,7 @@ type Busy = null | 'upload' | 'generate' | { nearest: number };
  * uploaded generator zip; pins (kept in localStorage), PNG downloads, nearest real images, and
  * a latent walk between two pins with GIF/WebM export.
  */
-export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runState }: GeneratePanelProps) {
+export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runState, liveGridStep = null }: GeneratePanelProps) {
   const [source, setSource] = useState<GeneratorSource | null>(null);
   const [uploaded, setUploaded] = useState<UploadedGeneratorInfo | null>(null);
   /** Bumped on every successful upload: it names the uploaded generator (for stale answers and the walk's key). */
@@ -154,6 +156,19 @@ export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runS
       void showSeeds('live', seedsToRedraw.current.length > 0 ? seedsToRedraw.current : initialSeeds(readPins()), 'replace');
     }
   }, [liveAvailable, source, shownSeeds, showSeeds]);
+
+  // While training, the current run's faces follow it: redrawn with each new training grid
+  // (between two steps, so they cost the run one generator pass each time).
+  const followLive = useRef({ source, busy, shownSeeds, drawnAtStep: shown.drawnAtStep, showSeeds });
+  useEffect(() => {
+    followLive.current = { source, busy, shownSeeds, drawnAtStep: shown.drawnAtStep, showSeeds };
+  });
+  useEffect(() => {
+    const latest = followLive.current;
+    if (latest.source !== 'live' || liveGridStep === null || latest.busy !== null || latest.shownSeeds.length === 0) return;
+    if (latest.drawnAtStep !== null && latest.drawnAtStep >= liveGridStep) return;
+    void latest.showSeeds('live', latest.shownSeeds, 'replace');
+  }, [liveGridStep]);
 
   const onUpload = async (file: File) => {
     setBusy('upload');
@@ -280,7 +295,7 @@ export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runS
         />
         {source === 'live' && (
           <p className="hint generate-note">
-            Faces change as training continues
+            These faces follow training, redrawn with each new grid
             {shown.drawnAtStep !== null ? ` (these were drawn at step ${shown.drawnAtStep.toLocaleString('en-US')})` : ''}.{' '}
             <button type="button" disabled={isBusy || shownSeeds.length === 0} onClick={() => void showSeeds('live', shownSeeds, 'replace')}>
               {generating ? 'Generating…' : 'Refresh'}
