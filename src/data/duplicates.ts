@@ -4,11 +4,12 @@
  * copy, which decodes to almost the same pixels). A GAN trained on a set with many copies
  * learns those few faces by heart, so each is kept once by default.
  *
- * Exact: a 64-bit hash of the pixels. Near: a difference hash (dHash: 64 bits saying whether
- * each cell of a 9 × 8 grey thumbnail is darker than its right neighbour), looked up by its
- * eight bytes (two hashes within 7 bits of each other share at least one byte exactly), then
- * confirmed by the thumbnails themselves being close: dHash alone calls every flat or smooth
- * image a copy of every other, since their bits are noise.
+ * Exact: a 64-bit hash of the pixels. Near: an 8 × 8 grey thumbnail whose cells differ from an
+ * earlier image's by at most a few grey levels on average (and nowhere by much). Candidates are
+ * found through the four quadrants' mean greys, quantised, looking in neighbouring cells too,
+ * so only images that are already alike at 2 × 2 get compared. Bit hashes (dHash, pHash) were
+ * tried first and missed re-encoded copies of photos with flat areas: there the bits follow
+ * compression noise.
  */
 import { hashPixels } from './pixel-hash.ts';
 
@@ -22,26 +23,28 @@ export interface DuplicateFinder {
   check(pixels: Uint8Array, id: number): DuplicateVerdict;
 }
 
-/** Thumbnail columns × rows: 9 columns give 8 left-to-right differences per row. */
-const THUMB_COLUMNS = 9;
-const THUMB_ROWS = 8;
-/** Below this side the thumbnail cells would be single pixels or empty: only exact duplicates. */
+/** Thumbnail side in cells. */
+const THUMB = 8;
+/** Below this side the thumbnail cells would be single pixels: only exact duplicates. */
 export const MIN_SIDE_FOR_NEAR_DUPLICATES = 16;
 /**
- * Most dHash bits that may differ (of 64). Re-encoding a photo at JPEG quality 0.7–0.9 or
- * saving it at half size flips 0–4 at 64 px; two different photos differ in ~20–32.
+ * Largest mean and largest single difference of the thumbnails' grey levels (0–255) between
+ * near-duplicates: loose enough for a copy re-encoded as JPEG at quality 0.6 (checked in
+ * tests/e2e/ingest.spec.ts), tight enough that two different photos, or the same scene with a
+ * face added, are not one.
  */
-const MAX_HASH_DISTANCE = 6;
-/** Largest mean difference of the thumbnails' grey levels (0–255) between near-duplicates. */
-const MAX_THUMB_DIFFERENCE = 4;
-/** A lookup bucket stops growing here, so a set of many smooth images stays linear. */
+const MAX_MEAN_DIFFERENCE = 4;
+const MAX_CELL_DIFFERENCE = 16;
+/** Grey levels per quantisation step of a quadrant's mean, for the candidate lookup. */
+const QUADRANT_STEP = 16;
+/** A lookup bucket stops growing here, so a set of many alike images stays linear in time. */
 const MAX_BUCKET = 256;
 
 /** A finder for images of `side` × `side` × `channels` bytes. */
 export function createDuplicateFinder(side: number, channels: 1 | 3): DuplicateFinder {
   const exact = new Map<string, number>();
   const near = side >= MIN_SIDE_FOR_NEAR_DUPLICATES;
-  const thumbs = new Map<number, { hash: Uint8Array; thumb: Float32Array }>();
+  const thumbs = new Map<number, Float32Array>();
   const buckets = new Map<number, number[]>();
 
   return {
@@ -51,47 +54,43 @@ export function createDuplicateFinder(side: number, channels: 1 | 3): DuplicateF
       if (same !== undefined) return { kind: 'duplicate', of: same };
       if (near) {
         const thumb = greyThumbnail(pixels, side, channels);
-        const hash = differenceHash(thumb);
-        const match = findNear(hash, thumb);
+        const cell = quadrantCell(thumb);
+        const match = findNear(thumb, cell);
         if (match !== null) return { kind: 'near-duplicate', of: match };
-        thumbs.set(id, { hash, thumb });
-        hash.forEach((byte, band) => {
-          const bucketKey = band * 256 + byte;
-          const bucket = buckets.get(bucketKey) ?? [];
-          if (bucket.length < MAX_BUCKET) bucket.push(id);
-          buckets.set(bucketKey, bucket);
-        });
+        thumbs.set(id, thumb);
+        const bucketKey = cellKey(cell);
+        const bucket = buckets.get(bucketKey) ?? [];
+        if (bucket.length < MAX_BUCKET) bucket.push(id);
+        buckets.set(bucketKey, bucket);
       }
       exact.set(key, id);
       return { kind: 'new' };
     },
   };
 
-  function findNear(hash: Uint8Array, thumb: Float32Array): number | null {
-    const seen = new Set<number>();
-    for (let band = 0; band < hash.length; band++) {
-      for (const candidate of buckets.get(band * 256 + (hash[band] ?? 0)) ?? []) {
-        if (seen.has(candidate)) continue;
-        seen.add(candidate);
+  /** The first earlier image in this cell or a neighbouring one (3⁴ cells) whose thumbnail is close. */
+  function findNear(thumb: Float32Array, cell: readonly number[]): number | null {
+    for (let offsets = 0; offsets < 81; offsets++) {
+      const neighbour = cell.map((value, i) => value + (Math.floor(offsets / 3 ** i) % 3) - 1);
+      if (neighbour.some((value) => value < 0 || value >= 256 / QUADRANT_STEP)) continue;
+      for (const candidate of buckets.get(cellKey(neighbour)) ?? []) {
         const other = thumbs.get(candidate);
-        if (other && hammingDistance(hash, other.hash) <= MAX_HASH_DISTANCE && meanDifference(thumb, other.thumb) <= MAX_THUMB_DIFFERENCE) {
-          return candidate;
-        }
+        if (other && areClose(thumb, other)) return candidate;
       }
     }
     return null;
   }
 }
 
-/** A THUMB_COLUMNS × THUMB_ROWS grey thumbnail (BT.601 luma, 0–255), each cell a box average. */
+/** A THUMB × THUMB grey thumbnail (BT.601 luma, 0–255), each cell a box average. */
 function greyThumbnail(pixels: Uint8Array, side: number, channels: 1 | 3): Float32Array {
-  const thumb = new Float32Array(THUMB_COLUMNS * THUMB_ROWS);
-  for (let row = 0; row < THUMB_ROWS; row++) {
-    const y0 = Math.floor((row * side) / THUMB_ROWS);
-    const y1 = Math.floor(((row + 1) * side) / THUMB_ROWS);
-    for (let column = 0; column < THUMB_COLUMNS; column++) {
-      const x0 = Math.floor((column * side) / THUMB_COLUMNS);
-      const x1 = Math.floor(((column + 1) * side) / THUMB_COLUMNS);
+  const thumb = new Float32Array(THUMB * THUMB);
+  for (let row = 0; row < THUMB; row++) {
+    const y0 = Math.floor((row * side) / THUMB);
+    const y1 = Math.floor(((row + 1) * side) / THUMB);
+    for (let column = 0; column < THUMB; column++) {
+      const x0 = Math.floor((column * side) / THUMB);
+      const x1 = Math.floor(((column + 1) * side) / THUMB);
       let sum = 0;
       for (let y = y0; y < y1; y++) {
         for (let x = x0; x < x1; x++) {
@@ -99,40 +98,33 @@ function greyThumbnail(pixels: Uint8Array, side: number, channels: 1 | 3): Float
           sum += channels === 1 ? (pixels[i] ?? 0) : 0.299 * (pixels[i] ?? 0) + 0.587 * (pixels[i + 1] ?? 0) + 0.114 * (pixels[i + 2] ?? 0);
         }
       }
-      thumb[row * THUMB_COLUMNS + column] = sum / ((y1 - y0) * (x1 - x0));
+      thumb[row * THUMB + column] = sum / ((y1 - y0) * (x1 - x0));
     }
   }
   return thumb;
 }
 
-/** dHash: bit (row, column) is set when the cell is darker than its right neighbour; 8 bytes, one per row. */
-function differenceHash(thumb: Float32Array): Uint8Array {
-  const hash = new Uint8Array(THUMB_ROWS);
-  for (let row = 0; row < THUMB_ROWS; row++) {
-    let byte = 0;
-    for (let column = 0; column < THUMB_COLUMNS - 1; column++) {
-      const i = row * THUMB_COLUMNS + column;
-      if ((thumb[i] ?? 0) < (thumb[i + 1] ?? 0)) byte |= 1 << column;
-    }
-    hash[row] = byte;
-  }
-  return hash;
+/** The four quadrants' mean greys, each quantised to QUADRANT_STEP levels. */
+function quadrantCell(thumb: Float32Array): number[] {
+  const half = THUMB / 2;
+  const sums = [0, 0, 0, 0];
+  thumb.forEach((value, i) => {
+    const quadrant = (Math.floor(i / THUMB) < half ? 0 : 2) + ((i % THUMB) < half ? 0 : 1);
+    sums[quadrant] = (sums[quadrant] ?? 0) + value;
+  });
+  return sums.map((sum) => Math.min(256 / QUADRANT_STEP - 1, Math.floor(sum / (half * half) / QUADRANT_STEP)));
 }
 
-function hammingDistance(a: Uint8Array, b: Uint8Array): number {
-  let bits = 0;
-  for (let i = 0; i < a.length; i++) {
-    let x = (a[i] ?? 0) ^ (b[i] ?? 0);
-    while (x !== 0) {
-      bits += x & 1;
-      x >>>= 1;
-    }
-  }
-  return bits;
+function cellKey(cell: readonly number[]): number {
+  return cell.reduce((key, value) => key * 16 + value, 0);
 }
 
-function meanDifference(a: Float32Array, b: Float32Array): number {
+function areClose(a: Float32Array, b: Float32Array): boolean {
   let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += Math.abs((a[i] ?? 0) - (b[i] ?? 0));
-  return sum / a.length;
+  for (let i = 0; i < a.length; i++) {
+    const difference = Math.abs((a[i] ?? 0) - (b[i] ?? 0));
+    if (difference > MAX_CELL_DIFFERENCE) return false;
+    sum += difference;
+  }
+  return sum / a.length <= MAX_MEAN_DIFFERENCE;
 }
