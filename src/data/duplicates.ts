@@ -5,7 +5,8 @@
  * learns those few faces by heart, so each is kept once by default.
  *
  * Exact: a 64-bit hash of the pixels. Near: an 8 × 8 grey thumbnail whose cells differ from an
- * earlier image's by at most a few grey levels on average (and nowhere by much). Candidates are
+ * earlier image's by at most a few grey levels on average (and nowhere by much), and pixels
+ * that do too: textures and noise average to the same flat grey thumbnail. Candidates are
  * found through the four quadrants' mean greys, quantised, looking in neighbouring cells too,
  * so only images that are already alike at 2 × 2 get compared. Bit hashes (dHash, pHash) were
  * tried first and missed re-encoded copies of photos with flat areas: there the bits follow
@@ -17,7 +18,8 @@ export type DuplicateVerdict = { kind: 'new' } | { kind: 'duplicate' | 'near-dup
 
 export interface DuplicateFinder {
   /**
-   * Compares one image (S·S·C bytes) with those added before, and remembers it when it is new.
+   * Compares one image (S·S·C bytes) with those added before, and remembers it when it is new
+   * (a reference: its bytes must not change while the finder is in use).
    * @param id the caller's name for the image, returned as `of` when a later one repeats it.
    */
   check(pixels: Uint8Array, id: number): DuplicateVerdict;
@@ -35,6 +37,8 @@ export const MIN_SIDE_FOR_NEAR_DUPLICATES = 16;
  */
 const MAX_MEAN_DIFFERENCE = 4;
 const MAX_CELL_DIFFERENCE = 16;
+/** Largest mean difference of the S×S×C bytes themselves, checked last (it reads every byte). */
+const MAX_PIXEL_DIFFERENCE = 8;
 /** Grey levels per quantisation step of a quadrant's mean, for the candidate lookup. */
 const QUADRANT_STEP = 16;
 /** A lookup bucket stops growing here, so a set of many alike images stays linear in time. */
@@ -44,7 +48,7 @@ const MAX_BUCKET = 256;
 export function createDuplicateFinder(side: number, channels: 1 | 3): DuplicateFinder {
   const exact = new Map<string, number>();
   const near = side >= MIN_SIDE_FOR_NEAR_DUPLICATES;
-  const thumbs = new Map<number, Float32Array>();
+  const kept = new Map<number, { thumb: Float32Array; pixels: Uint8Array }>();
   const buckets = new Map<number, number[]>();
 
   return {
@@ -55,9 +59,9 @@ export function createDuplicateFinder(side: number, channels: 1 | 3): DuplicateF
       if (near) {
         const thumb = greyThumbnail(pixels, side, channels);
         const cell = quadrantCell(thumb);
-        const match = findNear(thumb, cell);
+        const match = findNear(thumb, cell, pixels);
         if (match !== null) return { kind: 'near-duplicate', of: match };
-        thumbs.set(id, thumb);
+        kept.set(id, { thumb, pixels });
         const bucketKey = cellKey(cell);
         const bucket = buckets.get(bucketKey) ?? [];
         if (bucket.length < MAX_BUCKET) bucket.push(id);
@@ -69,13 +73,13 @@ export function createDuplicateFinder(side: number, channels: 1 | 3): DuplicateF
   };
 
   /** The first earlier image in this cell or a neighbouring one (3⁴ cells) whose thumbnail is close. */
-  function findNear(thumb: Float32Array, cell: readonly number[]): number | null {
+  function findNear(thumb: Float32Array, cell: readonly number[], pixels: Uint8Array): number | null {
     for (let offsets = 0; offsets < 81; offsets++) {
       const neighbour = cell.map((value, i) => value + (Math.floor(offsets / 3 ** i) % 3) - 1);
       if (neighbour.some((value) => value < 0 || value >= 256 / QUADRANT_STEP)) continue;
       for (const candidate of buckets.get(cellKey(neighbour)) ?? []) {
-        const other = thumbs.get(candidate);
-        if (other && areClose(thumb, other)) return candidate;
+        const other = kept.get(candidate);
+        if (other && areClose(thumb, other.thumb) && meanDifference(pixels, other.pixels) <= MAX_PIXEL_DIFFERENCE) return candidate;
       }
     }
     return null;
@@ -127,4 +131,10 @@ function areClose(a: Float32Array, b: Float32Array): boolean {
     sum += difference;
   }
   return sum / a.length <= MAX_MEAN_DIFFERENCE;
+}
+
+function meanDifference(a: Uint8Array, b: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs((a[i] ?? 0) - (b[i] ?? 0));
+  return sum / a.length;
 }

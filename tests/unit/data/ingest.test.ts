@@ -523,6 +523,18 @@ describe('ingestZip: duplicates', () => {
     expect(report.skipped).toEqual([]);
   });
 
+  test('textures that average to the same grey are not near-duplicates', async () => {
+    const stripes = (vertical: boolean, period: number): Rgb => ({
+      width: 16,
+      height: 16,
+      pixels: new Uint8Array(16 * 16 * 3).map((_, i) => (Math.floor((vertical ? Math.floor(i / 3) % 16 : Math.floor(i / 48)) / period) % 2 === 0 ? 0 : 255)),
+    });
+    const entries = [stripes(true, 1), stripes(false, 1), stripes(true, 2), stripes(false, 2)].map((image, i) => ({ name: `${i}.bmp`, data: encodeBmp(image) }));
+    const { set, report } = await ingestZip(zipFile(entries), SIDE16, deps());
+    expect(set.count).toBe(4);
+    expect(report.skipped).toEqual([]);
+  });
+
   test('kept when asked, and the choice is part of the cache key', async () => {
     const cache = new MemoryCache();
     const file = zipFile(duplicatesZip(), 'dups.zip');
