@@ -184,13 +184,13 @@ test.describe('dataset ingestion', () => {
     await expect(page.getByRole('alert')).toContainText(/no usable images/i, { timeout: 30_000 });
 
     // Still usable: a good zip loads afterwards.
-    await chooseZip(page).setInputFiles(zipFile('ok.zip', [{ name: 'a.png', data: flatPng(16, 16, [1, 2, 3]) }]));
+    await chooseZip(page).setInputFiles(zipFile('ok.zip', [{ name: 'a.png', data: flatPng(40, 40, [1, 2, 3]) }]));
     await expect(page.getByTestId('dataset-report')).toContainText('Loaded 1 image', { timeout: 30_000 });
   });
 
   test('Cancel stops a long load promptly and keeps the set loaded before', async ({ page }) => {
     await openApp(page);
-    await chooseZip(page).setInputFiles(zipFile('small.zip', [{ name: 'a.png', data: flatPng(16, 16, [9, 9, 9]) }]));
+    await chooseZip(page).setInputFiles(zipFile('small.zip', [{ name: 'a.png', data: flatPng(40, 40, [9, 9, 9]) }]));
     await expect(page.getByTestId('dataset-report')).toContainText('Loaded 1 image', { timeout: 30_000 });
 
     // 1,500 noisy 160 px PNGs: several seconds of decoding on two cores.
