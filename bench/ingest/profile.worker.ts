@@ -69,7 +69,7 @@ async function profile({ file, side, decodeSample }: ProfileRequest): Promise<St
     return archive;
   });
   const archive = opened.value;
-  const images = archive.entries.filter((entry) => classifyEntry(entry).kind === 'image');
+  const images = archive.entries.filter((entry) => classifyEntry(entry).kind === 'read');
   stages.push({ stage: 'open zip + hash directory', images: images.length, ms: opened.ms, note: 'before the cache lookup' });
 
   // Reading alone, one entry after another as ingestZip does (slice + CRC-32 per entry).

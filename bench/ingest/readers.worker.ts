@@ -27,7 +27,7 @@ type Run = (file: File) => Promise<{ openMs: number; readMs: number; images: num
 const ganvas: Run = async (file) => {
   const started = performance.now();
   const archive = await openZip(file);
-  const images = archive.entries.filter((entry) => classifyEntry(entry).kind === 'image');
+  const images = archive.entries.filter((entry) => classifyEntry(entry).kind === 'read');
   const opened = performance.now();
   let bytes = 0;
   for await (const item of readEntries(archive, images, { maxBytes: DEFAULT_INGEST_LIMITS.maxEntryBytes })) {

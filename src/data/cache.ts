@@ -37,13 +37,15 @@ export interface DatasetIdentity {
   /** 1 (grey) or 3 (RGB). */
   channels: number;
   crop: CropMode;
+  /** Whether duplicates were kept (DatasetOptions.keepDuplicates) rather than kept once. */
+  keepDuplicates: boolean;
 }
 
 /**
  * Bumped when decoding changes in a way that alters pixels (resampling, colour handling), so
  * stale sets are never served; older keys simply stop matching and can be cleared.
  */
-export const DATASET_CACHE_VERSION = 1;
+export const DATASET_CACHE_VERSION = 2; // 2: source-size rules, content sniffing, duplicates kept once
 
 const KEY_PREFIX = `ganvas-dataset:v${DATASET_CACHE_VERSION}:`;
 
@@ -53,11 +55,11 @@ const KEY_PREFIX = `ganvas-dataset:v${DATASET_CACHE_VERSION}:`;
  * @throws TypeError when a number field is not finite (JSON would turn it into `null`).
  */
 export function datasetCacheKey(identity: DatasetIdentity): string {
-  const { name, size, lastModified, directoryHash, side, channels, crop } = identity;
+  const { name, size, lastModified, directoryHash, side, channels, crop, keepDuplicates } = identity;
   for (const [field, value] of Object.entries({ size, lastModified, side, channels })) {
     if (!Number.isFinite(value)) throw new TypeError(`datasetCacheKey: ${field} must be a finite number, got ${value}`);
   }
-  return KEY_PREFIX + JSON.stringify([name, size, lastModified, directoryHash, side, channels, crop]);
+  return KEY_PREFIX + JSON.stringify([name, size, lastModified, directoryHash, side, channels, crop, keepDuplicates]);
 }
 
 /** A value that survives JSON and structured clone unchanged. */

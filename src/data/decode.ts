@@ -6,7 +6,7 @@
  * (or the whole image, squashed); downscale with the browser's high-quality filter; composite
  * onto white; pack RGB or luma bytes.
  */
-import { isWithinPixelLimit, readImageDimensions, sniffImageFormat } from './image-header.ts';
+import { isWithinPixelLimit, readImageDimensions, sniffImageFormat, sourceSizeProblem, type SourceSizeRules } from './image-header.ts';
 
 /** How a non-square image becomes square. */
 export type CropMode = 'centre' | 'squash';
@@ -35,9 +35,11 @@ export interface DecodeOptions {
   maxPixels: number;
   /** Downscaling method; 'bitmap' unless comparing methods. */
   resize?: ResizeMethod;
+  /** Sources too small or too elongated to train on are skipped (see sourceSizeRules); none when absent. */
+  sourceRules?: SourceSizeRules;
 }
 
-export type DecodeFailure = 'too-large' | 'corrupt' | 'unsupported';
+export type DecodeFailure = 'too-large' | 'corrupt' | 'unsupported' | 'too-small' | 'aspect-ratio';
 
 export type DecodeResult =
   | { ok: true; pixels: Uint8Array /* S · S · C bytes, rows then columns then channels */ }
@@ -62,6 +64,8 @@ export async function decodeToPixels(bytes: Uint8Array, options: DecodeOptions):
   if (header !== null && !isWithinPixelLimit(header.width, header.height, maxPixels)) {
     return tooLarge(header.width, header.height, maxPixels);
   }
+  const headerProblem = header && sizeProblem(header.width, header.height, options.sourceRules);
+  if (headerProblem) return headerProblem;
 
   let decoded: ImageBitmap;
   try {
@@ -79,6 +83,9 @@ export async function decodeToPixels(bytes: Uint8Array, options: DecodeOptions):
     if (!isWithinPixelLimit(decoded.width, decoded.height, maxPixels)) {
       return tooLarge(decoded.width, decoded.height, maxPixels);
     }
+    // Again on the decoded size: an AVIF may have had no readable header.
+    const decodedProblem = sizeProblem(decoded.width, decoded.height, options.sourceRules);
+    if (decodedProblem) return decodedProblem;
     const rect = cropRectangle(decoded.width, decoded.height, crop);
     const rgba = options.resize === 'halving' ? resizeByHalving(decoded, rect, side) : await resizeByBitmap(decoded, rect, side);
     return { ok: true, pixels: packPixels(rgba, side, channels) };
@@ -202,8 +209,14 @@ function tooLarge(width: number, height: number, maxPixels: number): DecodeResul
   return {
     ok: false,
     reason: 'too-large',
-    message: `${width}×${height} (${megapixels(width * height)}) is over the ${megapixels(maxPixels)} limit`,
+    message: `${width}×${height}, ${megapixels(width * height)}, over the ${megapixels(maxPixels)} limit`,
   };
+}
+
+/** The source-size rule `width × height` breaks, as a failed result; null when it keeps them all. */
+export function sizeProblem(width: number, height: number, rules: SourceSizeRules | undefined): DecodeResult | null {
+  const problem = rules ? sourceSizeProblem(width, height, rules) : null;
+  return problem === null ? null : { ok: false, reason: problem, message: `${width}×${height}` };
 }
 
 /** Blob parts may not view a SharedArrayBuffer; copy only in that case. */

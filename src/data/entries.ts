@@ -8,23 +8,14 @@
 import type { IngestSkipReason } from '../protocol/dataset.ts';
 import { SUPPORTED_METHODS, type ZipEntry } from './zip-reader.ts';
 
-/** Why an entry is not decoded: the zip-level reasons of the protocol's IngestSkipReason. */
-export type SkipReason = Exclude<IngestSkipReason, 'corrupt' | 'unsupported'>;
+/** Why an entry is not read: the zip-level reasons of the protocol's IngestSkipReason. */
+export type SkipReason = Extract<IngestSkipReason, 'directory' | 'hidden' | 'not-image' | 'empty' | 'encrypted' | 'unsupported-compression' | 'too-large' | 'zip-bomb'>;
 
-/** Every skip reason, in the order classifyEntry tests them (for reports and exhaustive tests). */
-export const SKIP_REASONS: readonly SkipReason[] = [
-  'directory',
-  'hidden',
-  'not-image',
-  'empty',
-  'encrypted',
-  'unsupported-compression',
-  'too-large',
-  'zip-bomb',
-];
-
-/** The verdict on one entry. */
-export type EntryClass = { kind: 'image' } | { kind: 'skip'; reason: SkipReason };
+/**
+ * The verdict on one entry: 'read' it and judge it by its content (whatever its extension:
+ * a JPEG named .txt is still a photo, an HTML page named .png is not), or skip it unread.
+ */
+export type EntryClass = { kind: 'read' } | { kind: 'skip'; reason: SkipReason };
 
 /** Size limits applied to declared entry sizes before any data is read. */
 export interface IngestLimits {
@@ -53,8 +44,11 @@ export const DEFAULT_INGEST_LIMITS: Readonly<IngestLimits> = Object.freeze({
   ratioFloorBytes: 1024 * 1024,
 });
 
-/** File extensions (lower case, no dot) the decoder accepts, because browsers decode them. */
-export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['jpg', 'jpeg', 'png', 'webp', 'gif', 'bmp', 'avif']);
+/**
+ * Extensions (lower case, no dot) of images, decodable or not: only used to name an entry that
+ * cannot be read (too large, encrypted…) as "not an image" when its name says so too.
+ */
+const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['jpg', 'jpeg', 'png', 'webp', 'gif', 'bmp', 'avif', 'heic', 'heif', 'tif', 'tiff', 'svg', 'psd', 'jxl']);
 
 /** Metadata junk that some OSes add to archives (compared case-insensitively). */
 const JUNK_FOLDERS = new Set(['__macosx']);
@@ -64,46 +58,54 @@ const JUNK_FILES = new Set(['thumbs.db', 'desktop.ini', '.ds_store']);
 export type ClassifiableEntry = Pick<ZipEntry, 'name' | 'isDirectory' | 'uncompressedSize' | 'compressedSize' | 'method' | 'encrypted'>;
 
 /**
- * Classifies an entry from its central directory record. Checks run from the most obvious to
- * the most suspicious, so a junk file is reported as junk ('hidden', 'not-image') rather than
- * as a threat. Costs O(name length); safe to call on 50,000 entries.
+ * Classifies an entry from its central directory record. Junk (folders, hidden files) and
+ * empty files are skipped first. An entry that cannot be read (encrypted, an unsupported
+ * method, too large, a likely zip bomb) is called "not an image" when its name does not look
+ * like one either, so a video or a PDF beside the photos is not reported as a threat. A
+ * compression ratio test comes before the size test, so a bomb is named as one. Costs O(name
+ * length); safe to call on 50,000 entries.
  */
 export function classifyEntry(entry: ClassifiableEntry, limits: Readonly<IngestLimits> = DEFAULT_INGEST_LIMITS): EntryClass {
   const skip = (reason: SkipReason): EntryClass => ({ kind: 'skip', reason });
   if (entry.isDirectory) return skip('directory');
   const segments = splitName(entry.name);
   if (segments.some(isHiddenSegment)) return skip('hidden');
-  if (!IMAGE_EXTENSIONS.has(extensionOf(segments[segments.length - 1] ?? ''))) return skip('not-image');
   if (entry.uncompressedSize === 0) return skip('empty');
-  if (entry.encrypted) return skip('encrypted');
-  if (!SUPPORTED_METHODS.includes(entry.method)) return skip('unsupported-compression');
-  if (entry.uncompressedSize > limits.maxEntryBytes) return skip('too-large');
-  if (entry.uncompressedSize > limits.ratioFloorBytes && entry.uncompressedSize > entry.compressedSize * limits.maxCompressionRatio) {
-    return skip('zip-bomb');
-  }
-  return { kind: 'image' };
+  const unreadable = unreadableReason(entry, limits);
+  if (unreadable === null) return { kind: 'read' };
+  return IMAGE_EXTENSIONS.has(extensionOf(segments[segments.length - 1] ?? '')) ? skip(unreadable) : skip('not-image');
 }
 
-/** A short, lower-case phrase for a skip reason ("12 files skipped: not an image"). */
-export function describeSkipReason(reason: SkipReason): string {
-  switch (reason) {
-    case 'directory':
-      return 'folder';
-    case 'hidden':
-      return 'hidden or system file';
-    case 'not-image':
-      return 'not an image';
-    case 'empty':
-      return 'empty file';
-    case 'encrypted':
-      return 'password-protected';
-    case 'unsupported-compression':
-      return 'unsupported compression method';
-    case 'too-large':
-      return 'too large';
-    case 'zip-bomb':
-      return 'compressed too well to be an image (possible zip bomb)';
+function unreadableReason(entry: ClassifiableEntry, limits: Readonly<IngestLimits>): SkipReason | null {
+  if (entry.encrypted) return 'encrypted';
+  if (!SUPPORTED_METHODS.includes(entry.method)) return 'unsupported-compression';
+  if (entry.uncompressedSize > limits.ratioFloorBytes && entry.uncompressedSize > entry.compressedSize * limits.maxCompressionRatio) {
+    return 'zip-bomb';
   }
+  if (entry.uncompressedSize > limits.maxEntryBytes) return 'too-large';
+  return null;
+}
+
+/** Names of the zip compression methods people meet (APPNOTE 4.4.5), for "re-zip" advice. */
+const METHOD_NAMES: Readonly<Record<number, string>> = {
+  1: 'Shrink',
+  6: 'Implode',
+  9: 'Deflate64',
+  12: 'BZIP2',
+  14: 'LZMA',
+  19: 'IBM LZ77',
+  93: 'Zstandard',
+  95: 'XZ',
+  96: 'JPEG (WinZip)',
+  97: 'WavPack',
+  98: 'PPMd',
+  99: 'AES encryption',
+};
+
+/** "LZMA (method 14)", or "method 42" for a method with no common name. */
+export function describeCompressionMethod(method: number): string {
+  const name = METHOD_NAMES[method];
+  return name ? `${name} (method ${method})` : `method ${method}`;
 }
 
 /**

@@ -42,6 +42,77 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | null {
   return null;
 }
 
+/** Image formats that are photos or pictures, but that browsers' decoders here do not accept. */
+export type ForeignImageFormat = 'HEIC' | 'TIFF' | 'SVG' | 'PSD' | 'JPEG XL';
+
+/** What a file is, judged by its content (never by its name). */
+export type FileContent = { kind: 'image'; format: ImageFormat } | { kind: 'foreign-image'; format: ForeignImageFormat } | { kind: 'not-image' };
+
+/**
+ * Tells decodable images, images in a format the browser cannot decode (an iPhone's HEIC, a
+ * scanner's TIFF, an SVG drawing: worth naming, so the user can convert them) and everything
+ * else (text, HTML, video… whatever its extension says) apart, from the first bytes.
+ */
+export function identifyContent(bytes: Uint8Array): FileContent {
+  const format = sniffImageFormat(bytes);
+  if (format !== null) return { kind: 'image', format };
+  const foreign = sniffForeignImage(bytes);
+  return foreign === null ? { kind: 'not-image' } : { kind: 'foreign-image', format: foreign };
+}
+
+/** HEIF brands (still images and sequences, HEVC-coded) that ftyp boxes carry. */
+const HEIF_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'hevm', 'hevs', 'mif1', 'msf1']);
+const JXL_CONTAINER = [0x00, 0x00, 0x00, 0x0c, 0x4a, 0x58, 0x4c, 0x20, 0x0d, 0x0a, 0x87, 0x0a];
+
+function sniffForeignImage(bytes: Uint8Array): ForeignImageFormat | null {
+  if (ascii(bytes, 4, 4) === 'ftyp') {
+    const end = Math.min(u32be(bytes, 0), bytes.length);
+    for (let offset = 8; offset + 4 <= end; offset += offset === 8 ? 8 : 4) {
+      if (HEIF_BRANDS.has(ascii(bytes, offset, 4))) return 'HEIC';
+    }
+    return null;
+  }
+  const head4 = ascii(bytes, 0, 4);
+  if (head4 === 'II*\0' || head4 === 'MM\0*') return 'TIFF';
+  if (head4 === '8BPS') return 'PSD';
+  if ((bytes[0] === 0xff && bytes[1] === 0x0a) || startsWith(bytes, 0, JXL_CONTAINER)) return 'JPEG XL';
+  // SVG is text: an <svg> root within the first kilobyte (after an XML prolog or comments),
+  // and not inside an HTML page, which may hold inline SVG but is not an image.
+  const text = ascii(bytes, 0, Math.min(bytes.length, 1024)).toLowerCase();
+  if (text.includes('<svg') && !text.includes('<html')) return 'SVG';
+  return null;
+}
+
+/** Limits on a source image's size, before any crop: see sourceSizeProblem. */
+export interface SourceSizeRules {
+  /** Shortest side accepted, in pixels. */
+  minSide: number;
+  /** Longest side : shortest side accepted. */
+  maxAspectRatio: number;
+}
+
+/**
+ * Photos whose longer side is more than 3× the shorter: strips, banners and panoramas, whose
+ * centre square is a sliver of the picture and whose squash is a smear.
+ */
+export const MAX_ASPECT_RATIO = 3;
+
+/**
+ * The source-size rules for a training size: a short side below half of it would be
+ * upscaled more than 2× into a blurred block (a 1×1 or 3×500 image becomes flat or striped).
+ */
+export function sourceSizeRules(side: number): SourceSizeRules {
+  return { minSide: Math.ceil(side / 2), maxAspectRatio: MAX_ASPECT_RATIO };
+}
+
+/** Why a width × height source is not worth training on, or null when it is. */
+export function sourceSizeProblem(width: number, height: number, rules: SourceSizeRules): 'too-small' | 'aspect-ratio' | null {
+  const short = Math.min(width, height);
+  if (short < rules.minSide) return 'too-small';
+  if (Math.max(width, height) > short * rules.maxAspectRatio) return 'aspect-ratio';
+  return null;
+}
+
 /**
  * Width and height from the header of a PNG, JPEG, GIF, WebP, BMP or AVIF file.
  * @returns null when the format is unknown, the header is truncated or malformed, or (AVIF

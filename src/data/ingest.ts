@@ -20,10 +20,11 @@
  * only problems with the whole file throw, as an IngestError whose message is for the user.
  */
 import { centralDirectoryHash, openZip, readEntries, ZipError, type ReadEntriesItem, type ZipArchive, type ZipEntry } from './zip-reader.ts';
-import { classifyEntry, DEFAULT_INGEST_LIMITS, type IngestLimits } from './entries.ts';
+import { classifyEntry, DEFAULT_INGEST_LIMITS, describeCompressionMethod, type IngestLimits } from './entries.ts';
 import { datasetCacheKey, type CachedDataset, type DatasetCache, type JsonValue, type PutResult } from './cache.ts';
 import type { DecodeOptions, DecodeResult } from './decode.ts';
-import { MAX_IMAGE_PIXELS } from './image-header.ts';
+import { identifyContent, MAX_IMAGE_PIXELS, readImageDimensions, sourceSizeProblem, sourceSizeRules, type ForeignImageFormat, type SourceSizeRules } from './image-header.ts';
+import { createDuplicateFinder } from './duplicates.ts';
 import { createImageSet, type ImageSet } from './dataset.ts';
 import { composeGrid, type GridImage } from '../gan/grid.ts';
 import { createRandom, randomInt } from '../gan/random.ts';
@@ -112,6 +113,11 @@ export const INGEST_SKIP_REASONS: readonly IngestSkipReason[] = [
   'not-image',
   'corrupt',
   'unsupported',
+  'duplicate',
+  'near-duplicate',
+  'same-path',
+  'too-small',
+  'aspect-ratio',
   'too-large',
   'zip-bomb',
   'encrypted',
@@ -130,15 +136,78 @@ const SKIP_LABELS: Readonly<Record<IngestSkipReason, readonly [one: string, many
   encrypted: ['password-protected', 'password-protected'],
   'unsupported-compression': ['with an unsupported compression method', 'with an unsupported compression method'],
   'too-large': ['too large', 'too large'],
-  'zip-bomb': ['possible zip bomb', 'possible zip bombs'],
+  'zip-bomb': ['zip bomb', 'zip bombs'],
   corrupt: ['corrupt', 'corrupt'],
   unsupported: ['in an unsupported format', 'in unsupported formats'],
+  'too-small': ['too small', 'too small'],
+  'aspect-ratio': ['too narrow or too wide', 'too narrow or too wide'],
+  'same-path': ['with a repeated path', 'with repeated paths'],
+  duplicate: ['exact duplicate', 'exact duplicates'],
+  'near-duplicate': ['near-duplicate', 'near-duplicates'],
+};
+
+/** How each format the browser cannot decode is called, and what to turn it into. */
+const FOREIGN_FORMATS: Readonly<Record<ForeignImageFormat, { one: string; many: string; fix: string }>> = {
+  HEIC: { one: 'HEIC photo', many: 'HEIC photos', fix: 'convert to JPEG' },
+  TIFF: { one: 'TIFF image', many: 'TIFF images', fix: 'convert to JPEG or PNG' },
+  SVG: { one: 'SVG image', many: 'SVG images', fix: 'convert to PNG' },
+  PSD: { one: 'Photoshop (PSD) file', many: 'Photoshop (PSD) files', fix: 'export as JPEG or PNG' },
+  'JPEG XL': { one: 'JPEG XL image', many: 'JPEG XL images', fix: 'convert to JPEG' },
 };
 
 /** The label of `count` skipped entries for `reason`, as describeReport prints it after the count. */
-export function skipLabel(reason: IngestSkipReason, count: number): string {
+export function skipLabel(reason: IngestSkipReason, count: number, format?: ForeignImageFormat): string {
+  if (reason === 'unsupported' && format) return count === 1 ? FOREIGN_FORMATS[format].one : FOREIGN_FORMATS[format].many;
   const [one, many] = SKIP_LABELS[reason];
   return count === 1 ? one : many;
+}
+
+/** What the advice sentences need to know about the load. */
+interface AdviceContext {
+  limits: Readonly<IngestLimits>;
+  maxPixels: number;
+  side: number;
+  rules: SourceSizeRules;
+}
+
+/**
+ * The sentence that tells the user what happened to a group and what to do about it, starting
+ * with the count and label ("12 HEIC photos: this browser can't decode HEIC; convert to
+ * JPEG."); undefined where the label says all there is (not images, corrupt, empty, junk).
+ * @param notes per-group facts gathered while loading (compression methods met).
+ */
+export function skipAdvice(reason: IngestSkipReason, count: number, context: AdviceContext, notes: readonly string[] = [], format?: ForeignImageFormat): string | undefined {
+  const head = `${count.toLocaleString('en-US')} ${skipLabel(reason, count, format)}`;
+  const one = count === 1;
+  const { limits, rules } = context;
+  switch (reason) {
+    case 'unsupported':
+      return format ? `${head}: this browser can't decode ${format}; ${FOREIGN_FORMATS[format].fix}.` : undefined;
+    case 'encrypted':
+      return `${count.toLocaleString('en-US')} password-protected ${one ? 'file' : 'files'}: re-zip without a password.`;
+    case 'unsupported-compression':
+      return `${count.toLocaleString('en-US')} ${one ? 'file' : 'files'} compressed with ${notes.join(' or ')}: re-zip with standard (Deflate) compression.`;
+    case 'zip-bomb':
+      return `${head}: ${one ? 'it unpacks' : 'they unpack'} to over ${limits.maxCompressionRatio} times ${one ? 'its' : 'their'} compressed size (the limit for files above ${formatBytes(limits.ratioFloorBytes)}) or to more than ${one ? 'it declares' : 'they declare'}; not loaded.`;
+    case 'too-large':
+      return `${head}: over the ${formatBytes(limits.maxEntryBytes)} limit per file or the ${Math.round(context.maxPixels / 1e6)} megapixel limit per image.`;
+    case 'too-small':
+      return `${head}: under ${rules.minSide} px on the short side (half the ${context.side} px training size); use larger photos or a smaller image size.`;
+    case 'aspect-ratio':
+      return `${head}: one side over ${rules.maxAspectRatio} times the other; crop ${one ? 'it' : 'them'} nearer to square.`;
+    case 'duplicate':
+      return `${head}: the same pixels as an earlier image; kept once.`;
+    case 'near-duplicate':
+      return `${head}: a re-encoded or resized copy of an earlier image; kept once.`;
+    case 'same-path':
+      return `${head}: the zip holds more than one file at ${one ? 'this path' : 'these paths'}; only the first was loaded.`;
+    case 'not-image':
+    case 'corrupt':
+    case 'empty':
+    case 'hidden':
+    case 'directory':
+      return undefined;
+  }
 }
 
 /**
@@ -167,10 +236,11 @@ export async function ingestZip(file: File, options: DatasetOptions, deps: Inges
     name: file.name,
     size: file.size,
     lastModified: file.lastModified,
-    directoryHash: await wholeFile(() => centralDirectoryHash(archive), signal),
+    directoryHash: await wholeFile(() => centralDirectoryHash(archive), signal, file.name),
     side: options.side,
     channels: options.channels,
     crop: options.crop,
+    keepDuplicates: options.keepDuplicates === true,
   });
   throwIfCancelled(signal);
 
@@ -183,23 +253,33 @@ export async function ingestZip(file: File, options: DatasetOptions, deps: Inges
   }
 
   // Classify from the directory alone: no entry data is read for skipped entries.
-  const skips = createSkipTally();
+  const rules = sourceSizeRules(options.side);
+  const skips = createSkipTally({ limits, maxPixels: MAX_IMAGE_PIXELS, side: options.side, rules });
   const images: ZipEntry[] = [];
+  const paths = new Set<string>();
   for (const entry of archive.entries) {
     const verdict = classifyEntry(entry, limits);
-    if (verdict.kind === 'image') images.push(entry);
-    else skips.add(verdict.reason, entry.name);
+    if (verdict.kind === 'skip') {
+      const method = verdict.reason === 'unsupported-compression' ? describeCompressionMethod(entry.method) : undefined;
+      skips.add(verdict.reason, entry.name, directoryDetail(verdict.reason, entry), method);
+    } else if (paths.has(entry.name)) {
+      // An unzip tool would write both to one file; which one the user meant is unknowable.
+      skips.add('same-path', entry.name);
+    } else {
+      paths.add(entry.name);
+      images.push(entry);
+    }
   }
   if (images.length === 0) throw noUsableImages(file.name, skips.groups());
 
   const imageLength = options.side * options.side * options.channels;
-  const store = allocateStore(images.length, imageLength, options);
+  const store = allocateStore(images.length, imageLength, options, file.name);
   // 1 where slot i (the i-th image entry) decoded; slots fill out of order.
   const decodedSlots = new Uint8Array(images.length);
   // readEntries yields in file order, which a zip need not share with its directory: results
   // go back to the slot of their directory position so the set keeps zip order.
   const slotOf = new Map<ZipEntry, number>(images.map((entry, slot) => [entry, slot]));
-  const decodeOptions: DecodeOptions = { side: options.side, channels: options.channels, crop: options.crop, maxPixels: MAX_IMAGE_PIXELS };
+  const decodeOptions: DecodeOptions = { side: options.side, channels: options.channels, crop: options.crop, maxPixels: MAX_IMAGE_PIXELS, sourceRules: rules };
   const bytesTotal = images.reduce((sum, entry) => sum + entry.compressedSize, 0);
   let bytesRead = 0;
   let done = 0;
@@ -210,7 +290,10 @@ export async function ingestZip(file: File, options: DatasetOptions, deps: Inges
   const settle = (slot: number, entry: ZipEntry, result: DecodeResult): void => {
     if (signal.aborted) return; // the load is over; the store is garbage
     if (!result.ok) {
-      skips.add(result.reason, entry.name);
+      // 'unsupported' cannot come back for bytes identifyContent called an image; if a decoder
+      // disagrees anyway, the content is not an image it knows.
+      if (result.reason === 'unsupported') skips.add('not-image', entry.name);
+      else skips.add(result.reason, entry.name, result.reason === 'corrupt' ? undefined : result.message);
     } else if (result.pixels.length !== imageLength) {
       decoderFailure ??= new Error(`the decoder returned ${result.pixels.length} bytes for ${entry.name}, expected ${imageLength}`);
     } else {
@@ -233,8 +316,9 @@ export async function ingestZip(file: File, options: DatasetOptions, deps: Inges
       const { entry } = item;
       const slot = slotOf.get(entry);
       if (slot === undefined) throw new Error(`readEntries yielded ${entry.name}, which it was not asked for`);
-      const bytes = imageEntryBytes(item, signal, skips);
+      const read = imageEntryBytes(item, signal, skips, file.name);
       bytesRead += entry.compressedSize;
+      const bytes = read && worthDecoding(read, entry, rules, skips) ? read : null;
       if (bytes === null) {
         done++;
         tick();
@@ -257,11 +341,12 @@ export async function ingestZip(file: File, options: DatasetOptions, deps: Inges
   }
   throwIfCancelled(signal);
   if (decoderFailure !== null) {
-    throw new IngestError('decoder-failed', `The image decoder stopped working (${describeError(decoderFailure)}). Reload the page and try again.`, {
+    throw new IngestError('decoder-failed', `The image decoder stopped working while loading ${file.name} (${describeError(decoderFailure)}). Reload the page and try again.`, {
       cause: decoderFailure,
     });
   }
   tick(true);
+  if (!options.keepDuplicates) decoded -= dropDuplicates(store, decodedSlots, images, options, skips);
   if (decoded === 0) throw noUsableImages(file.name, skips.groups());
 
   const set = createImageSet(shrink(compact(store, decodedSlots, imageLength), decoded * imageLength), options.side, options.channels);
@@ -361,7 +446,7 @@ async function openArchive(file: File, signal: AbortSignal): Promise<ZipArchive>
     if (!(error instanceof ZipError)) throw error;
     switch (error.code) {
       case 'not-a-zip':
-        throw new IngestError('not-a-zip', 'This file is not a zip archive. Choose a .zip of images.', { cause: error });
+        throw new IngestError('not-a-zip', `${file.name} is not a zip archive. Choose a .zip of images.`, { cause: error });
       case 'truncated':
         throw new IngestError(
           'truncated',
@@ -371,29 +456,40 @@ async function openArchive(file: File, signal: AbortSignal): Promise<ZipArchive>
       case 'corrupt':
       case 'unsupported':
       case 'unreadable':
-        throw new IngestError(error.code, error.message, { cause: error });
+        throw new IngestError(error.code, namingTheFile(error.message, file.name), { cause: error });
       default:
-        throw new IngestError('corrupt', error.message, { cause: error });
+        throw new IngestError('corrupt', namingTheFile(error.message, file.name), { cause: error });
     }
   }
 }
 
 /** A whole-file read after opening (the directory hash): only 'unreadable' can really happen. */
-async function wholeFile<T>(read: () => Promise<T>, signal: AbortSignal): Promise<T> {
+async function wholeFile<T>(read: () => Promise<T>, signal: AbortSignal, fileName: string): Promise<T> {
   try {
     return await read();
   } catch (error) {
     throwIfCancelled(signal);
-    if (error instanceof ZipError) throw new IngestError(error.code === 'unreadable' ? 'unreadable' : 'corrupt', error.message, { cause: error });
+    if (error instanceof ZipError) {
+      throw new IngestError(error.code === 'unreadable' ? 'unreadable' : 'corrupt', namingTheFile(error.message, fileName), { cause: error });
+    }
     throw error;
   }
+}
+
+/**
+ * The zip reader's whole-file messages say "This zip archive…" or "The file…"; the user may
+ * have several zips, so the message names the one chosen instead.
+ */
+export function namingTheFile(message: string, fileName: string): string {
+  const named = message.replace(/^(This zip archive|This zip|This file|The file)\b/, fileName);
+  return named === message ? `${fileName}: ${message}` : named;
 }
 
 /**
  * One read entry's bytes, or null when it is skipped (the reason is tallied). Only a file that
  * can no longer be read at all, or a cancel, ends the whole load.
  */
-function imageEntryBytes(item: ReadEntriesItem, signal: AbortSignal, skips: SkipTally): Uint8Array | null {
+function imageEntryBytes(item: ReadEntriesItem, signal: AbortSignal, skips: SkipTally, fileName: string): Uint8Array | null {
   const { entry, error } = item;
   if (error === null) return item.bytes;
   throwIfCancelled(signal);
@@ -401,17 +497,22 @@ function imageEntryBytes(item: ReadEntriesItem, signal: AbortSignal, skips: Skip
     case 'aborted':
       throw cancelledError(error);
     case 'unreadable':
-      throw new IngestError('unreadable', error.message, { cause: error });
+      throw new IngestError('unreadable', namingTheFile(error.message, fileName), { cause: error });
     case 'encrypted':
       skips.add('encrypted', entry.name);
       return null;
     case 'unsupported':
-      skips.add('unsupported-compression', entry.name);
+      skips.add('unsupported-compression', entry.name, undefined, describeCompressionMethod(entry.method));
+      return null;
+    case 'zip-bomb':
+      // Only inflating finds this one: more data than the directory declared.
+      skips.add('zip-bomb', entry.name, `more than its declared ${formatBytes(entry.uncompressedSize)}`);
       return null;
     case 'too-large':
-    case 'zip-bomb':
+      skips.add('too-large', entry.name, formatBytes(entry.uncompressedSize));
+      return null;
     case 'corrupt':
-      skips.add(error.code, entry.name);
+      skips.add('corrupt', entry.name);
       return null;
     case 'truncated':
     case 'not-a-zip':
@@ -421,8 +522,57 @@ function imageEntryBytes(item: ReadEntriesItem, signal: AbortSignal, skips: Skip
   }
 }
 
+/** The detail shown after a skipped entry's name, for reasons where the size is the point. */
+function directoryDetail(reason: IngestSkipReason, entry: ZipEntry): string | undefined {
+  if (reason === 'zip-bomb') return `${formatBytes(entry.uncompressedSize)} from ${formatBytes(entry.compressedSize)}`;
+  if (reason === 'too-large') return formatBytes(entry.uncompressedSize);
+  return undefined;
+}
+
+/**
+ * Whether read bytes go to the decoder: judged by content (an image format, a format the
+ * browser cannot decode, or no image at all) and, from the header, by the source-size rules,
+ * so those skips cost no decode. Tallies the reason when not.
+ */
+function worthDecoding(bytes: Uint8Array, entry: ZipEntry, rules: SourceSizeRules, skips: SkipTally): boolean {
+  const content = identifyContent(bytes);
+  if (content.kind === 'not-image') {
+    skips.add('not-image', entry.name);
+    return false;
+  }
+  if (content.kind === 'foreign-image') {
+    skips.add('unsupported', entry.name, undefined, undefined, content.format);
+    return false;
+  }
+  const header = readImageDimensions(bytes);
+  const problem = header && sourceSizeProblem(header.width, header.height, rules);
+  if (!header || !problem) return true;
+  skips.add(problem, entry.name, `${header.width}×${header.height}`);
+  return false;
+}
+
+/**
+ * Marks every decoded slot that repeats an earlier one (in zip order, so the first copy is
+ * the one kept) as not decoded, and tallies it with the name of the image it repeats.
+ * @returns how many were dropped.
+ */
+function dropDuplicates(store: Uint8Array, decodedSlots: Uint8Array, images: readonly ZipEntry[], options: DatasetOptions, skips: SkipTally): number {
+  const imageLength = options.side * options.side * options.channels;
+  const finder = createDuplicateFinder(options.side, options.channels);
+  let dropped = 0;
+  for (let slot = 0; slot < decodedSlots.length; slot++) {
+    if (decodedSlots[slot] !== 1) continue;
+    const verdict = finder.check(store.subarray(slot * imageLength, (slot + 1) * imageLength), slot);
+    if (verdict.kind === 'new') continue;
+    decodedSlots[slot] = 0;
+    dropped++;
+    skips.add(verdict.kind, images[slot]?.name ?? '', `same as ${images[verdict.of]?.name ?? ''}`);
+  }
+  return dropped;
+}
+
 /** The S×S×C store for every image entry, or a clear message when memory refuses it. */
-function allocateStore(images: number, imageLength: number, options: DatasetOptions): Uint8Array {
+function allocateStore(images: number, imageLength: number, options: DatasetOptions, fileName: string): Uint8Array {
   const bytes = images * imageLength;
   try {
     return new Uint8Array(bytes);
@@ -430,7 +580,7 @@ function allocateStore(images: number, imageLength: number, options: DatasetOpti
     if (!(error instanceof RangeError)) throw error;
     throw new IngestError(
       'out-of-memory',
-      `${images.toLocaleString('en-US')} images at ${options.side}×${options.side} need ${formatMegabytes(bytes)}, more memory than the browser allows this tab. Choose a smaller image size or a zip with fewer images.`,
+      `${fileName}: ${images.toLocaleString('en-US')} images at ${options.side}×${options.side} need ${formatMegabytes(bytes)}, more memory than the browser allows this tab. Choose a smaller image size or a zip with fewer images.`,
       { cause: error },
     );
   }
@@ -555,7 +705,14 @@ export function reportToJson(report: DatasetReport): JsonValue {
     side: report.side,
     channels: report.channels,
     crop: report.crop,
-    skipped: report.skipped.map((group) => ({ reason: group.reason, label: group.label, count: group.count, names: [...group.names] })),
+    skipped: report.skipped.map((group) => ({
+      reason: group.reason,
+      label: group.label,
+      count: group.count,
+      names: [...group.names],
+      ...(group.format ? { format: group.format } : {}),
+      ...(group.advice ? { advice: group.advice } : {}),
+    })),
     cache,
     seconds: report.seconds,
   };
@@ -570,9 +727,16 @@ export function reportFromJson(value: JsonValue): DatasetReport | null {
   const groups: SkippedGroup[] = [];
   for (const group of skipped) {
     if (!isRecord(group)) return null;
-    const { reason, label, count: groupCount, names } = group;
+    const { reason, label, count: groupCount, names, format, advice } = group;
     if (!isSkipReason(reason) || typeof label !== 'string' || typeof groupCount !== 'number' || !Array.isArray(names)) return null;
-    groups.push({ reason, label, count: groupCount, names: names.filter((n): n is string => typeof n === 'string') });
+    groups.push({
+      reason,
+      label,
+      count: groupCount,
+      names: names.filter((n): n is string => typeof n === 'string'),
+      ...(typeof format === 'string' ? { format } : {}),
+      ...(typeof advice === 'string' ? { advice } : {}),
+    });
   }
   return { source, name, count, side, channels, crop, skipped: groups, cache: { status: 'hit' }, seconds };
 }
@@ -593,38 +757,64 @@ function isSkipReason(value: JsonValue | undefined): value is IngestSkipReason {
 // Skips, progress, cancellation
 
 interface SkipTally {
-  add(reason: IngestSkipReason, name: string): void;
+  /**
+   * @param detail shown after the name ("bomb.png (1,024 MB from 10 KB)").
+   * @param note a fact the group's advice lists once (the compression methods met).
+   * @param format for 'unsupported': which format, one group each.
+   */
+  add(reason: IngestSkipReason, name: string, detail?: string, note?: string, format?: ForeignImageFormat): void;
   /** Largest group first; ties in INGEST_SKIP_REASONS order. */
   groups(): SkippedGroup[];
 }
 
-function createSkipTally(): SkipTally {
-  const tally = new Map<IngestSkipReason, { count: number; names: string[] }>();
+interface TallyGroup {
+  reason: IngestSkipReason;
+  format: ForeignImageFormat | undefined;
+  count: number;
+  names: string[];
+  notes: string[];
+}
+
+function createSkipTally(context: AdviceContext): SkipTally {
+  const tally = new Map<string, TallyGroup>();
   return {
-    add(reason, name) {
-      let group = tally.get(reason);
+    add(reason, name, detail, note, format) {
+      const key = format ? `${reason}:${format}` : reason;
+      let group = tally.get(key);
       if (!group) {
-        group = { count: 0, names: [] };
-        tally.set(reason, group);
+        group = { reason, format, count: 0, names: [], notes: [] };
+        tally.set(key, group);
       }
       group.count++;
-      if (group.names.length < MAX_SKIPPED_NAMES) group.names.push(name.length > MAX_NAME_LENGTH ? `${name.slice(0, MAX_NAME_LENGTH - 1)}…` : name);
+      if (note !== undefined && !group.notes.includes(note)) group.notes.push(note);
+      if (group.names.length < MAX_SKIPPED_NAMES) {
+        const shown = name.length > MAX_NAME_LENGTH ? `${name.slice(0, MAX_NAME_LENGTH - 1)}…` : name;
+        group.names.push(detail === undefined ? shown : `${shown} (${detail})`);
+      }
     },
     groups() {
       const order = (reason: IngestSkipReason): number => INGEST_SKIP_REASONS.indexOf(reason);
-      return [...tally]
-        .map(([reason, { count, names }]) => ({ reason, label: skipLabel(reason, count), count, names: [...names] }))
+      return [...tally.values()]
+        .map(({ reason, format, count, names, notes }) => {
+          const advice = skipAdvice(reason, count, context, notes, format);
+          return { reason, label: skipLabel(reason, count, format), count, names: [...names], ...(format ? { format } : {}), ...(advice ? { advice } : {}) };
+        })
         .sort((a, b) => b.count - a.count || order(a.reason) - order(b.reason));
     },
   };
 }
 
-/** "No usable images in faces.zip: 3 not images, 2 corrupt." */
+/**
+ * "No usable images in faces.zip: 3 password-protected. 3 password-protected: re-zip without
+ * a password." The advice fits what was found; the list of formats only when nothing else does.
+ */
 function noUsableImages(fileName: string, groups: readonly SkippedGroup[]): IngestError {
   const junk = (g: SkippedGroup): boolean => g.reason === 'directory' || g.reason === 'hidden';
   const shown = groups.some((g) => !junk(g)) ? groups.filter((g) => !junk(g)) : groups;
   const list = shown.map((g) => `${g.count.toLocaleString('en-US')} ${g.label}`).join(', ');
-  return new IngestError('no-images', `No usable images in ${fileName}: ${list}. Choose a zip of JPEG, PNG, WebP, GIF, BMP or AVIF photos.`);
+  const advice = shown.flatMap((g) => (g.advice ? [g.advice] : []));
+  const next = advice.length > 0 ? advice.join(' ') : 'Choose a zip of JPEG, PNG, WebP, GIF, BMP or AVIF photos.';
+  return new IngestError('no-images', `No usable images in ${fileName}: ${list}. ${next}`);
 }
 
 type ProgressState = Omit<LoadProgress, 'imagesPerSecond' | 'etaSeconds'>;
@@ -683,6 +873,13 @@ function whenCancelled(signal: AbortSignal): { promise: Promise<never>; dispose(
 
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** "512 B", "10 KB", "1,024 MB": sizes as the advice and skipped names show them. */
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes.toLocaleString('en-US')} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024).toLocaleString('en-US')} KB`;
+  return formatMegabytes(bytes);
 }
 
 function formatMegabytes(bytes: number): string {

@@ -12,9 +12,18 @@ export interface DatasetOptions {
   /** 3 = RGB, 1 = grayscale. */
   channels: 1 | 3;
   crop: CropMode;
+  /**
+   * Keep exact and near-duplicate images (same pixels after decoding, or a re-encoded or
+   * resized copy) instead of keeping each once. Off (undefined) by default.
+   */
+  keepDuplicates?: boolean;
 }
 
-/** Why an entry or file was not used. The first group comes from the zip, the second from decoding. */
+/**
+ * Why an entry or file was not used. The first group comes from the zip, the second from
+ * reading and decoding it, the last from comparing decoded images. 'unsupported' is an image
+ * format this browser cannot decode (HEIC, TIFF, SVG…), named by its group's `format`.
+ */
 export type IngestSkipReason =
   | 'directory'
   | 'hidden'
@@ -25,15 +34,27 @@ export type IngestSkipReason =
   | 'too-large'
   | 'zip-bomb'
   | 'corrupt'
-  | 'unsupported';
+  | 'unsupported'
+  | 'too-small'
+  | 'aspect-ratio'
+  | 'same-path'
+  | 'duplicate'
+  | 'near-duplicate';
 
 export interface SkippedGroup {
   reason: IngestSkipReason;
   /** Short human text, e.g. "not images". */
   label: string;
   count: number;
-  /** Entry names as stored in the zip (display as text, never as HTML or paths); capped in length. */
+  /**
+   * Entry names as stored in the zip (display as text, never as HTML or paths); capped in
+   * length. Some reasons add a detail after the name: "bomb.png (1,024 MB from 1 MB)".
+   */
   names: string[];
+  /** For 'unsupported': the format's name, e.g. "HEIC". */
+  format?: string;
+  /** What the user can do, or what happened, in a sentence that starts with the count. */
+  advice?: string;
 }
 
 export type CacheOutcome =
@@ -96,6 +117,11 @@ export function describeReport(report: DatasetReport): string {
   const total = shown.reduce((sum, g) => sum + g.count, 0);
   if (total === 0) return head;
   return `${head}; skipped ${total.toLocaleString('en-US')}: ${shown.map((g) => `${g.count.toLocaleString('en-US')} ${g.label}`).join(', ')}`;
+}
+
+/** The report's advice sentences, one per skip group that has one, in the report's order. */
+export function reportAdvice(report: DatasetReport): string[] {
+  return report.skipped.flatMap((group) => (group.advice ? [group.advice] : []));
 }
 
 /** The built-in cartoon faces are a function of (count, seed): enough to draw the same set again. */

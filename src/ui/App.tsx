@@ -105,6 +105,7 @@ export function App() {
   const resumeWhenLoaded = useRef<string | null>(null);
   const [resumeNeedsData, setResumeNeedsData] = useState(false);
   const [crop, setCrop] = useState<CropMode>('centre');
+  const [keepDuplicates, setKeepDuplicates] = useState(false);
   const [source, setSource] = useState<DataSource | null>(null);
 
   const runExists = state.run !== null && (state.run.state === 'running' || state.run.state === 'paused');
@@ -132,8 +133,8 @@ export function App() {
   const ownTiming = timingFor(config, timings);
   const estimate = ownTiming && state.speed ? { msPerStep: ownTiming.msPerStep, basis: `here (${whereTimed(state.speed.backend, state.wasmThreads).slice(3)})` } : null;
   const options: DatasetOptions = useMemo(
-    () => ({ side: config.resolution, channels: config.channels, crop }),
-    [config.resolution, config.channels, crop],
+    () => ({ side: config.resolution, channels: config.channels, crop, keepDuplicates }),
+    [config.resolution, config.channels, crop, keepDuplicates],
   );
 
   const sendLoad = useCallback(
@@ -298,10 +299,12 @@ export function App() {
             load={state.load}
             options={options}
             onCropChange={setCrop}
+            onKeepDuplicatesChange={setKeepDuplicates}
             onZip={onZip}
             onCartoon={onCartoon}
             onCancel={commands.cancelLoad}
-            disabled={!state.backend || runExists}
+            disabled={runExists}
+            engineReady={state.backend !== null}
             cache={state.cache}
             onRefreshCache={commands.listCache}
             onClearCache={commands.clearCache}

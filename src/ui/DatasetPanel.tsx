@@ -1,5 +1,5 @@
 import { memo, useId, useRef, useState, type DragEvent } from 'react';
-import { describeReport, type CachedSetSummary, type CropMode, type DatasetOptions, type LoadProgress } from '../protocol/dataset.ts';
+import { describeReport, reportAdvice, type CachedSetSummary, type CropMode, type DatasetOptions, type LoadProgress } from '../protocol/dataset.ts';
 import { FaceGrid } from './FaceGrid.tsx';
 import { currentSet, type LoadStatus } from './trainer-state.ts';
 
@@ -22,14 +22,19 @@ const PHASE_LABELS: Record<LoadProgress['phase'], string> = {
   caching: 'Saving to the browser cache',
 };
 
-function LoadProgressView({ source, progress, onCancel }: { source: string; progress: LoadProgress | null; onCancel(): void }) {
+/**
+ * A file chosen in the first seconds waits for the worker (TensorFlow.js and its backend load
+ * first); saying so beats an empty bar. The worker takes the file the moment it is ready.
+ */
+function LoadProgressView({ source, progress, engineReady, onCancel }: { source: string; progress: LoadProgress | null; engineReady: boolean; onCancel(): void }) {
   const labelId = useId();
   return (
     <div className="load-progress" role="status" aria-live="polite">
       <p id={labelId}>
-        {progress ? PHASE_LABELS[progress.phase] : 'Opening'} <strong>{source}</strong>…
+        {progress ? PHASE_LABELS[progress.phase] : engineReady ? 'Opening' : 'Starting the training engine; then opening'} <strong>{source}</strong>…
       </p>
       <progress aria-labelledby={labelId} max={progress?.total || 1} value={progress?.done ?? 0} />
+      {!progress && !engineReady && <p className="hint">TensorFlow.js is loading in the background; your file opens as soon as it is ready.</p>}
       {progress && (
         <p className="hint">
           {progress.done.toLocaleString('en-US')} / {progress.total.toLocaleString('en-US')} images
@@ -69,14 +74,29 @@ function SkippedNames({ groups }: { groups: { label: string; names: string[]; co
   );
 }
 
+/** One sentence per skip group that calls for it: what happened, and what to do. */
+function SkipAdvice({ advice }: { advice: string[] }) {
+  if (advice.length === 0) return null;
+  return (
+    <ul className="skip-advice" data-testid="skip-advice">
+      {advice.map((sentence) => (
+        <li key={sentence}>{sentence}</li>
+      ))}
+    </ul>
+  );
+}
+
 export interface DatasetPanelProps {
   load: LoadStatus;
   options: DatasetOptions;
   onCropChange(crop: CropMode): void;
+  onKeepDuplicatesChange(keep: boolean): void;
   onZip(file: File): void;
   onCartoon(count: number): void;
   onCancel(): void;
   disabled: boolean;
+  /** False until the worker has its backend: a file chosen before then waits for it. */
+  engineReady: boolean;
   cache: { available: boolean; sets: CachedSetSummary[] } | null;
   onRefreshCache(): void;
   onClearCache(): void;
@@ -103,7 +123,7 @@ export const DatasetPanel = memo(function DatasetPanel(props: DatasetPanelProps)
     <section className="panel dataset-panel" aria-labelledby="dataset-heading">
       <h2 id="dataset-heading">1. Training images</h2>
       {load.status === 'loading' ? (
-        <LoadProgressView source={load.source} progress={load.progress} onCancel={props.onCancel} />
+        <LoadProgressView source={load.source} progress={load.progress} engineReady={props.engineReady} onCancel={props.onCancel} />
       ) : (
         <>
           <div
@@ -145,6 +165,15 @@ export const DatasetPanel = memo(function DatasetPanel(props: DatasetPanelProps)
                 <option value="squash">Squash whole image (Heaton)</option>
               </select>
             </label>
+            <label className="inline">
+              <input
+                type="checkbox"
+                checked={options.keepDuplicates === true}
+                disabled={disabled}
+                onChange={(e) => props.onKeepDuplicatesChange(e.target.checked)}
+              />
+              Keep duplicate photos (otherwise each is used once)
+            </label>
           </div>
           <div className="cartoon-choice">
             <button type="button" className="primary" disabled={disabled} onClick={() => props.onCartoon(cartoonCount)}>
@@ -179,6 +208,7 @@ export const DatasetPanel = memo(function DatasetPanel(props: DatasetPanelProps)
             {ready.report.cache.status === 'hit' && <span className="badge"> from cache</span>}
           </p>
           {ready.report.cache.status === 'skipped' && ready.report.source === 'zip' && <p className="hint">{ready.report.cache.message}</p>}
+          <SkipAdvice advice={reportAdvice(ready.report)} />
           <SkippedNames groups={ready.report.skipped.filter((g) => g.reason !== 'directory')} />
           <FaceGrid frame={ready.sample} label={`28 random training images from ${ready.report.name}`} />
         </div>

@@ -343,6 +343,10 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
     try {
       switch (message.type) {
         case 'init': {
+          // Started now, not on the first zip: the decode workers and the cache open while
+          // tfjs initialises, so a zip chosen in the first seconds does not wait for them too.
+          decodePool ??= createDecodePool();
+          void getCache();
           const choice = await initialiseBackend(message.preferred, message.everyCore ?? false);
           backend = choice.backend;
           lossWatch?.dispose();

@@ -20,6 +20,7 @@ const identity: DatasetIdentity = {
   side: 64,
   channels: 3,
   crop: 'centre',
+  keepDuplicates: false,
 };
 
 function dataset(overrides: Partial<CachedDataset> = {}): CachedDataset {
@@ -40,6 +41,7 @@ function dataset(overrides: Partial<CachedDataset> = {}): CachedDataset {
 describe('datasetCacheKey', () => {
   test('is stable: same identity, same key, whatever the property order', () => {
     const reordered: DatasetIdentity = {
+      keepDuplicates: false,
       crop: 'centre',
       channels: 3,
       side: 64,
@@ -50,7 +52,7 @@ describe('datasetCacheKey', () => {
     };
     expect(datasetCacheKey(reordered)).toBe(datasetCacheKey(identity));
     expect(datasetCacheKey(identity)).toMatchInlineSnapshot(
-      `"ganvas-dataset:v1:["faces.zip",3221225472,1700000000000,"abababababababababababababababababababababababababababababababab",64,3,"centre"]"`,
+      `"ganvas-dataset:v2:["faces.zip",3221225472,1700000000000,"abababababababababababababababababababababababababababababababab",64,3,"centre",false]"`,
     );
   });
 
@@ -62,6 +64,7 @@ describe('datasetCacheKey', () => {
     ['side', 128],
     ['channels', 1],
     ['crop', 'squash'],
+    ['keepDuplicates', true],
   ])('changes with %s', (field, value) => {
     expect(datasetCacheKey({ ...identity, [field]: value })).not.toBe(datasetCacheKey(identity));
   });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { isWithinPixelLimit, MAX_IMAGE_PIXELS, readImageDimensions, sniffImageFormat } from '../../../src/data/image-header.ts';
+import { identifyContent, isWithinPixelLimit, MAX_IMAGE_PIXELS, readImageDimensions, sniffImageFormat, sourceSizeProblem, sourceSizeRules } from '../../../src/data/image-header.ts';
 
 // Headers are built byte by byte so each test states exactly what a real encoder writes.
 
@@ -135,5 +135,49 @@ describe('isWithinPixelLimit', () => {
     expect(isWithinPixelLimit(100, 100, 10_000)).toBe(true);
     expect(isWithinPixelLimit(101, 100, 10_000)).toBe(false);
     expect(isWithinPixelLimit(0, 100)).toBe(false);
+  });
+});
+
+describe('identifyContent', () => {
+  const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+  const ftyp = (brands: string): Uint8Array => {
+    const bytes = new Uint8Array(8 + brands.length);
+    bytes.set([0, 0, 0, bytes.length], 0);
+    bytes.set(text(`ftyp${brands}`), 4);
+    return bytes;
+  };
+  test.each<[string, Uint8Array, ReturnType<typeof identifyContent>]>([
+    ['an iPhone HEIC', ftyp('heic\0\0\0\0mif1heic'), { kind: 'foreign-image', format: 'HEIC' }],
+    ['a HEIF sequence', ftyp('msf1\0\0\0\0msf1hevc'), { kind: 'foreign-image', format: 'HEIC' }],
+    ['an AVIF (decodable)', ftyp('avif\0\0\0\0mif1avif'), { kind: 'image', format: 'avif' }],
+    ['an MP4 video', ftyp('isom\0\0\0\0isomiso2mp41'), { kind: 'not-image' }],
+    ['a little-endian TIFF', new Uint8Array([0x49, 0x49, 0x2a, 0, 8, 0, 0, 0]), { kind: 'foreign-image', format: 'TIFF' }],
+    ['a big-endian TIFF', new Uint8Array([0x4d, 0x4d, 0, 0x2a, 0, 0, 0, 8]), { kind: 'foreign-image', format: 'TIFF' }],
+    ['a Photoshop file', text('8BPS\0\x01'), { kind: 'foreign-image', format: 'PSD' }],
+    ['a bare JPEG XL codestream', new Uint8Array([0xff, 0x0a, 0, 0]), { kind: 'foreign-image', format: 'JPEG XL' }],
+    ['an SVG with a prolog', text('<?xml version="1.0"?>\n<!-- drawn -->\n<svg xmlns="http://www.w3.org/2000/svg"/>'), { kind: 'foreign-image', format: 'SVG' }],
+    ['an HTML page with inline SVG', text('<!doctype html><html><body><svg></svg></body></html>'), { kind: 'not-image' }],
+    ['plain text', text('hello'), { kind: 'not-image' }],
+    ['nothing', new Uint8Array(0), { kind: 'not-image' }],
+  ])('%s', (_label, bytes, expected) => {
+    expect(identifyContent(bytes)).toEqual(expected);
+  });
+});
+
+describe('sourceSizeProblem', () => {
+  const rules = sourceSizeRules(64);
+  test.each<[number, number, ReturnType<typeof sourceSizeProblem>]>([
+    [1, 1, 'too-small'],
+    [31, 400, 'too-small'],
+    [32, 32, null],
+    [3, 500, 'too-small'],
+    [5000, 20, 'too-small'],
+    [96, 32, null],
+    [97, 32, 'aspect-ratio'],
+    [32, 97, 'aspect-ratio'],
+    [4000, 3000, null],
+  ])('%d×%d → %s', (width, height, expected) => {
+    expect(rules).toEqual({ minSide: 32, maxAspectRatio: 3 });
+    expect(sourceSizeProblem(width, height, rules)).toBe(expected);
   });
 });

@@ -7,11 +7,11 @@
  */
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { buildZip, directory, noise, type FixtureEntry } from './zip-fixtures.ts';
-import { IngestError, ingestPixels, ingestZip, sampleGrid, type IngestDeps } from '../../../src/data/ingest.ts';
+import { IngestError, ingestPixels, ingestZip, namingTheFile, sampleGrid, type IngestDeps } from '../../../src/data/ingest.ts';
 import { cropRectangle, packPixels, type DecodeOptions, type DecodeResult } from '../../../src/data/decode.ts';
 import { isWithinPixelLimit, readImageDimensions, sniffImageFormat } from '../../../src/data/image-header.ts';
 import type { CachedDataset, CachedDatasetMeta, DatasetCache, PutResult } from '../../../src/data/cache.ts';
-import { datasetIdentity, describeReport, type DatasetOptions, type LoadProgress } from '../../../src/protocol/dataset.ts';
+import { datasetIdentity, describeReport, reportAdvice, type DatasetOptions, type LoadProgress } from '../../../src/protocol/dataset.ts';
 import { hashPixels } from '../../../src/data/pixel-hash.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -233,13 +233,14 @@ describe('ingestZip: a messy real-world zip', () => {
     expect(byReason).toEqual({
       directory: { count: 3, names: ['faces/', 'faces/2019/', '__MACOSX/'] },
       hidden: { count: 2, names: ['__MACOSX/faces/._a.bmp', '.DS_Store'] },
-      'not-image': { count: 2, names: ['readme.txt', 'faces/notes.md'] },
+      // Judged by content: text named .jpg is not an image, whatever its name says.
+      'not-image': { count: 3, names: ['readme.txt', 'faces/notes.md', 'faces/renamed.jpg'] },
       empty: { count: 1, names: ['faces/empty.bmp'] },
       corrupt: { count: 2, names: ['faces/broken.bmp', 'faces/crc.bmp'] },
-      unsupported: { count: 1, names: ['faces/renamed.jpg'] },
       encrypted: { count: 1, names: ['faces/locked.bmp'] },
-      'zip-bomb': { count: 2, names: ['faces/bomb.bmp', 'faces/liar.bmp'] },
-      'too-large': { count: 1, names: ['faces/huge.bmp'] },
+      // Named with their sizes.
+      'zip-bomb': { count: 2, names: ['faces/bomb.bmp (2 MB from 2 KB)', 'faces/liar.bmp (more than its declared 100 B)'] },
+      'too-large': { count: 1, names: ['faces/huge.bmp (too many pixels)'] },
     });
     // Largest group first.
     const counts = report.skipped.map((g) => g.count);
@@ -250,9 +251,13 @@ describe('ingestZip: a messy real-world zip', () => {
   test('describeReport reads well for it', async () => {
     const { report } = await ingestZip(zipFile(messyZip().entries), OPTIONS, deps());
     expect(describeReport(report)).toBe(
-      'Loaded 4 images (4×4 RGB, centre-cropped); skipped 10: 2 not images, 2 corrupt, 2 possible zip bombs, ' +
-        '1 in an unsupported format, 1 too large, 1 password-protected, 1 empty file',
+      'Loaded 4 images (4×4 RGB, centre-cropped); skipped 10: 3 not images, 2 corrupt, 2 zip bombs, 1 too large, 1 password-protected, 1 empty file',
     );
+    expect(reportAdvice(report)).toEqual([
+      '2 zip bombs: they unpack to over 100 times their compressed size (the limit for files above 1 MB) or to more than they declare; not loaded.',
+      '1 too large: over the 50 MB limit per file or the 50 megapixel limit per image.',
+      '1 password-protected file: re-zip without a password.',
+    ]);
   });
 
   test('grayscale and squash options reach the decoder', async () => {
@@ -273,7 +278,7 @@ describe('ingestZip: whole-file errors', () => {
     const file = new File(['just some text, no zip here'], 'faces.zip');
     const error = await ingestError(ingestZip(file, OPTIONS, deps()));
     expect(error.code).toBe('not-a-zip');
-    expect(error.message).toBe('This file is not a zip archive. Choose a .zip of images.');
+    expect(error.message).toBe('faces.zip is not a zip archive. Choose a .zip of images.');
   });
 
   test('an empty zip', async () => {
@@ -316,7 +321,7 @@ describe('ingestZip: whole-file errors', () => {
       ingestZip(zipFile(entries), { side: 4096, channels: 3, crop: 'centre' }, deps({ decode: async (b, o) => (decodes++, decodeBmp(b, o)) })),
     );
     expect(error.code).toBe('out-of-memory');
-    expect(error.message).toMatch(/^200 images at 4096×4096 need .* Choose a smaller image size/);
+    expect(error.message).toMatch(/^faces\.zip: 200 images at 4096×4096 need .* Choose a smaller image size/);
     expect(decodes).toBe(0);
   });
 
@@ -324,6 +329,222 @@ describe('ingestZip: whole-file errors', () => {
     const error = await ingestError(ingestZip(zipFile(plainImages(6)), OPTIONS, deps({ decode: () => Promise.reject(new Error('worker gone')) })));
     expect(error.code).toBe('decoder-failed');
     expect(error.message).toMatch(/worker gone/);
+  });
+});
+
+/** Bytes that start like a HEIC photo from an iPhone (ftyp box with the heic brand). */
+function heicHeader(): Uint8Array {
+  const bytes = new Uint8Array(64);
+  bytes.set([0, 0, 0, 0x18], 0);
+  bytes.set(new TextEncoder().encode('ftypheic\0\0\0\0mif1heic'), 4);
+  return bytes;
+}
+
+/** Entries in each new skip group, for the word-for-word tests below. */
+function awkwardZip(): FixtureEntry[] {
+  return [
+    { name: 'ok/a.bmp', data: encodeBmp(pattern(4, 4, 1)) },
+    { name: 'ok/b.bmp', data: encodeBmp(pattern(8, 6, 2)) },
+    { name: 'tiny.bmp', data: encodeBmp(pattern(1, 1, 3)) },
+    { name: 'strip.bmp', data: encodeBmp(pattern(3, 500, 4)) },
+    { name: 'banner.bmp', data: bmpHeaderOnly(5000, 20) },
+    { name: 'IMG_0001.HEIC', data: heicHeader() },
+    { name: 'IMG_0002.heic', data: heicHeader() },
+    { name: 'scan.tif', data: new Uint8Array([0x49, 0x49, 0x2a, 0, 8, 0, 0, 0]) },
+    { name: 'logo.svg', data: '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>' },
+    { name: 'page.png', data: '<!DOCTYPE html><html><body><svg></svg>not a picture</body></html>' },
+    { name: 'photo.jpg.txt', data: encodeBmp(pattern(4, 4, 5)) },
+    { name: 'bomb.png', data: noise(3000), declaredSize: 1024 * 1024 * 1024 },
+    { name: 'lzma.png', data: encodeBmp(pattern(4, 4, 6)), methodCode: 14 },
+    { name: 'locked.png', data: encodeBmp(pattern(4, 4, 7)), encrypted: true },
+  ];
+}
+
+describe('ingestZip: skip rules and their wording', () => {
+  test('each new rule is its own group, with names, details and advice, word for word', async () => {
+    const { set, report } = await ingestZip(zipFile(awkwardZip(), 'awkward.zip'), OPTIONS, deps());
+    // a.bmp, b.bmp and the BMP named .txt (judged by its content).
+    expect(set.count).toBe(3);
+    const groups = Object.fromEntries(report.skipped.map((g) => [g.format ?? g.reason, { label: g.label, names: g.names, advice: g.advice }]));
+    expect(groups).toEqual({
+      HEIC: { label: 'HEIC photos', names: ['IMG_0001.HEIC', 'IMG_0002.heic'], advice: "2 HEIC photos: this browser can't decode HEIC; convert to JPEG." },
+      'aspect-ratio': {
+        label: 'too narrow or too wide',
+        names: ['strip.bmp (3×500)', 'banner.bmp (5000×20)'],
+        advice: '2 too narrow or too wide: one side over 3 times the other; crop them nearer to square.',
+      },
+      TIFF: { label: 'TIFF image', names: ['scan.tif'], advice: "1 TIFF image: this browser can't decode TIFF; convert to JPEG or PNG." },
+      SVG: { label: 'SVG image', names: ['logo.svg'], advice: "1 SVG image: this browser can't decode SVG; convert to PNG." },
+      'not-image': { label: 'not an image', names: ['page.png'], advice: undefined },
+      'too-small': {
+        label: 'too small',
+        names: ['tiny.bmp (1×1)'],
+        advice: '1 too small: under 2 px on the short side (half the 4 px training size); use larger photos or a smaller image size.',
+      },
+      'zip-bomb': {
+        label: 'zip bomb',
+        names: ['bomb.png (1,024 MB from 3 KB)'],
+        advice: '1 zip bomb: it unpacks to over 100 times its compressed size (the limit for files above 1 MB) or to more than it declares; not loaded.',
+      },
+      encrypted: { label: 'password-protected', names: ['locked.png'], advice: '1 password-protected file: re-zip without a password.' },
+      'unsupported-compression': {
+        label: 'with an unsupported compression method',
+        names: ['lzma.png'],
+        advice: '1 file compressed with LZMA (method 14): re-zip with standard (Deflate) compression.',
+      },
+    });
+    expect(describeReport(report)).toBe(
+      'Loaded 3 images (4×4 RGB, centre-cropped); skipped 11: 2 HEIC photos, 2 too narrow or too wide, 1 not an image, 1 TIFF image, 1 SVG image, ' +
+        '1 too small, 1 zip bomb, 1 password-protected, 1 with an unsupported compression method',
+    );
+  });
+
+  test('the minimum size follows the training size: half of it on the short side', async () => {
+    const entries = [8, 15, 16, 40].map((side) => ({ name: `${side}.bmp`, data: encodeBmp(pattern(side, side, side)) }));
+    const { set, report } = await ingestZip(zipFile(entries), { side: 32, channels: 3, crop: 'centre' }, deps());
+    expect(set.count).toBe(2);
+    expect(report.skipped).toEqual([
+      {
+        reason: 'too-small',
+        label: 'too small',
+        count: 2,
+        names: ['8.bmp (8×8)', '15.bmp (15×15)'],
+        advice: '2 too small: under 16 px on the short side (half the 32 px training size); use larger photos or a smaller image size.',
+      },
+    ]);
+  });
+
+  test('no usable image: the advice fits the cause, not a list of formats', async () => {
+    const locked = [1, 2].map((i) => ({ name: `p${i}.png`, data: encodeBmp(pattern(4, 4, i)), encrypted: true }));
+    expect((await ingestError(ingestZip(zipFile(locked, 'locked.zip'), OPTIONS, deps()))).message).toBe(
+      'No usable images in locked.zip: 2 password-protected. 2 password-protected files: re-zip without a password.',
+    );
+    const lzma = [1, 2].map((i) => ({ name: `p${i}.png`, data: encodeBmp(pattern(4, 4, i)), methodCode: i === 1 ? 14 : 12 }));
+    expect((await ingestError(ingestZip(zipFile(lzma, '7z.zip'), OPTIONS, deps()))).message).toBe(
+      'No usable images in 7z.zip: 2 with an unsupported compression method. 2 files compressed with LZMA (method 14) or BZIP2 (method 12): re-zip with standard (Deflate) compression.',
+    );
+    const iphone = [{ name: 'IMG_1.HEIC', data: heicHeader() }];
+    expect((await ingestError(ingestZip(zipFile(iphone, 'iphone.zip'), OPTIONS, deps()))).message).toBe(
+      "No usable images in iphone.zip: 1 HEIC photo. 1 HEIC photo: this browser can't decode HEIC; convert to JPEG.",
+    );
+    const text = [{ name: 'notes.txt', data: 'hello' }];
+    expect((await ingestError(ingestZip(zipFile(text, 'notes.zip'), OPTIONS, deps()))).message).toBe(
+      'No usable images in notes.zip: 1 not an image. Choose a zip of JPEG, PNG, WebP, GIF, BMP or AVIF photos.',
+    );
+  });
+
+  test('every whole-file message names the file', async () => {
+    const bytes = buildZip(plainImages(2));
+    // The directory says 2 entries; cut one out of the count so the table of contents disagrees.
+    const view = new DataView(bytes.buffer);
+    const eocd = bytes.length - 22;
+    view.setUint16(eocd + 8, 3, true);
+    view.setUint16(eocd + 10, 3, true);
+    const damaged = await ingestError(ingestZip(new File([bytes], 'holiday.zip'), OPTIONS, deps()));
+    expect(damaged.message).toBe('holiday.zip is damaged: it lists 3 files but its table of contents holds 2.');
+    expect(namingTheFile('The file could not be read. It may have been moved.', 'a.zip')).toBe('a.zip could not be read. It may have been moved.');
+    expect(namingTheFile('This zip is split across several files.', 'a.zip')).toBe('a.zip is split across several files.');
+    expect(namingTheFile('Something else went wrong.', 'a.zip')).toBe('a.zip: Something else went wrong.');
+    const broken = await ingestError(ingestZip(zipFile(plainImages(2), 'trip.zip'), OPTIONS, deps({ decode: () => Promise.reject(new Error('worker gone')) })));
+    expect(broken.message).toBe('The image decoder stopped working while loading trip.zip (worker gone). Reload the page and try again.');
+  });
+});
+
+describe('ingestZip: duplicates', () => {
+  const SIDE16: DatasetOptions = { side: 16, channels: 3, crop: 'centre' };
+  /** `image` with every channel moved by up to ±2 levels, as re-encoding a photo does. */
+  function reencoded(image: Rgb): Rgb {
+    return { ...image, pixels: image.pixels.map((v, i) => Math.min(255, Math.max(0, v + ((i * 7) % 5) - 2))) };
+  }
+  /** A smooth 32×32 picture: what a face photo looks like at this scale (not the noise-like pattern). */
+  function smooth(seed: number): Rgb {
+    const pixels = new Uint8Array(32 * 32 * 3);
+    for (let y = 0; y < 32; y++) {
+      for (let x = 0; x < 32; x++) {
+        const i = (y * 32 + x) * 3;
+        pixels[i] = 128 + Math.round(100 * Math.sin((x + seed * 5) / 6));
+        pixels[i + 1] = 128 + Math.round(100 * Math.cos((y * (seed + 1)) / 9));
+        pixels[i + 2] = (x * y + seed * 40) & 0xff;
+      }
+    }
+    return { width: 32, height: 32, pixels };
+  }
+  function duplicatesZip(): FixtureEntry[] {
+    const a = smooth(1);
+    return [
+      { name: 'faces/a.bmp', data: encodeBmp(a) },
+      { name: 'faces/b.bmp', data: encodeBmp(smooth(2)) },
+      { name: 'faces/c.bmp', data: encodeBmp(smooth(3)) },
+      { name: 'copies/a copy.bmp', data: encodeBmp(a) },
+      { name: 'copies/a again.bmp', data: encodeBmp(a), method: 'store' },
+      { name: 'copies/a re-encoded.bmp', data: encodeBmp(reencoded(a)) },
+      { name: 'faces/b.bmp', data: encodeBmp(smooth(4)) },
+      { name: 'faces/c.bmp', data: encodeBmp(smooth(5)) },
+    ];
+  }
+
+  test('exact and near-duplicates are kept once, same-path entries reported, with the names they repeat', async () => {
+    const { set, report } = await ingestZip(zipFile(duplicatesZip(), 'dups.zip'), SIDE16, deps());
+    expect(set.count).toBe(3);
+    expect(report.skipped).toEqual([
+      {
+        reason: 'duplicate',
+        label: 'exact duplicates',
+        count: 2,
+        names: ['copies/a copy.bmp (same as faces/a.bmp)', 'copies/a again.bmp (same as faces/a.bmp)'],
+        advice: '2 exact duplicates: the same pixels as an earlier image; kept once.',
+      },
+      {
+        reason: 'same-path',
+        label: 'with repeated paths',
+        count: 2,
+        names: ['faces/b.bmp', 'faces/c.bmp'],
+        advice: '2 with repeated paths: the zip holds more than one file at these paths; only the first was loaded.',
+      },
+      {
+        reason: 'near-duplicate',
+        label: 'near-duplicate',
+        count: 1,
+        names: ['copies/a re-encoded.bmp (same as faces/a.bmp)'],
+        advice: '1 near-duplicate: a re-encoded or resized copy of an earlier image; kept once.',
+      },
+    ]);
+    expect(describeReport(report)).toBe('Loaded 3 images (16×16 RGB, centre-cropped); skipped 5: 2 exact duplicates, 2 with repeated paths, 1 near-duplicate');
+  });
+
+  test('different pictures, even flat ones of other colours, are not near-duplicates', async () => {
+    const flat = (r: number, g: number, b: number): Rgb => ({ width: 16, height: 16, pixels: new Uint8Array(16 * 16 * 3).map((_, i) => [r, g, b][i % 3] ?? 0) });
+    const entries = [flat(10, 120, 200), flat(250, 200, 0), flat(128, 128, 128), ...[1, 2, 3, 4, 5, 6].map((i) => encodeBmp(smooth(i)))].map((image, i) => ({
+      name: `${i}.bmp`,
+      data: image instanceof Uint8Array ? image : encodeBmp(image),
+    }));
+    const { set, report } = await ingestZip(zipFile(entries), SIDE16, deps());
+    expect(set.count).toBe(9);
+    expect(report.skipped).toEqual([]);
+  });
+
+  test('textures that average to the same grey are not near-duplicates', async () => {
+    const stripes = (vertical: boolean, period: number): Rgb => ({
+      width: 16,
+      height: 16,
+      pixels: new Uint8Array(16 * 16 * 3).map((_, i) => (Math.floor((vertical ? Math.floor(i / 3) % 16 : Math.floor(i / 48)) / period) % 2 === 0 ? 0 : 255)),
+    });
+    const entries = [stripes(true, 1), stripes(false, 1), stripes(true, 2), stripes(false, 2)].map((image, i) => ({ name: `${i}.bmp`, data: encodeBmp(image) }));
+    const { set, report } = await ingestZip(zipFile(entries), SIDE16, deps());
+    expect(set.count).toBe(4);
+    expect(report.skipped).toEqual([]);
+  });
+
+  test('kept when asked, and the choice is part of the cache key', async () => {
+    const cache = new MemoryCache();
+    const file = zipFile(duplicatesZip(), 'dups.zip');
+    const kept = await ingestZip(file, { ...SIDE16, keepDuplicates: true }, deps({ cache }));
+    expect(kept.set.count).toBe(6);
+    expect(kept.report.skipped.map((g) => g.reason)).toEqual(['same-path']);
+    const once = await ingestZip(file, SIDE16, deps({ cache }));
+    expect(once.report.cache).toEqual({ status: 'stored' });
+    expect(once.set.count).toBe(3);
+    expect(cache.records.size).toBe(2);
   });
 });
 
