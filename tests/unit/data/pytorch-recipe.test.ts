@@ -16,10 +16,11 @@ import type { FromWorker } from '../../../src/protocol/messages.ts';
 import type { RecipeSources } from '../../../src/data/keras-recipe.ts';
 import { heatonNpyChunks } from '../../../src/data/npy.ts';
 import { pytorchRecipeZip, type PytorchRecipeManifest } from '../../../src/data/pytorch-recipe.ts';
-import { captureCheckpoint } from '../../../src/gan/checkpoint.ts';
+import { buildModels } from '../../../src/gan/architectures.ts';
+import { captureCheckpoint, encodeCheckpoint } from '../../../src/gan/checkpoint.ts';
 import { modelArtifacts } from '../../../src/gan/model-artifacts.ts';
 import { createGan, disposeGan, trainStep, type Gan } from '../../../src/gan/train-step.ts';
-import { HEATON_DEFAULTS, heldBackCount, type TrainConfig } from '../../../src/protocol/config.ts';
+import { ARCHITECTURES, HEATON_DEFAULTS, SUPPORTED_RESOLUTIONS, heldBackCount, type TrainConfig } from '../../../src/protocol/config.ts';
 import { latentForSeed } from '../../../src/protocol/latent.ts';
 import { STEP_METRICS, type MetricRow } from '../../../src/protocol/metrics.ts';
 import { useCpuBackend } from '../backends.ts';
@@ -106,6 +107,47 @@ async function unzip(blob: Blob, name: string): Promise<string> {
 function seed42Face(gan: Gan): Float32Array {
   return tf.tidy(() => (gan.generator.predict(tf.tensor2d(latentForSeed(42, gan.config.latentSize), [1, gan.config.latentSize])) as tf.Tensor).dataSync() as Float32Array);
 }
+
+describe('Continue in PyTorch: every architecture, size and width', () => {
+  withTorch("train.py's networks have the app's weights (widths ¼ and 1) and give its outputs (width 1/16, G's seed-42 face and D's verdict)", async () => {
+    const cases: { name: string; config: TrainConfig; checkpoint?: string; [more: string]: unknown }[] = [];
+    for (const architecture of ARCHITECTURES) {
+      for (const resolution of SUPPORTED_RESOLUTIONS[architecture]) {
+        const base: TrainConfig = { ...HEATON_DEFAULTS, architecture, resolution, latentSize: 100 };
+        for (const width of [0.25, 1]) {
+          const config = { ...base, width };
+          const models = buildModels(config);
+          const layout = (model: tf.LayersModel) => model.weights.map((w) => [w.originalName, w.shape]);
+          cases.push({ name: `${architecture} ${resolution} px ×${width}`, config, generator: layout(models.generator), discriminator: layout(models.discriminator) });
+          models.generator.dispose();
+          models.discriminator.dispose();
+        }
+        const config = { ...base, width: 1 / 16 };
+        const gan = createGan(config);
+        const file = path.join(work, `${architecture}-${resolution}.ganvas`);
+        writeFileSync(file, encodeCheckpoint(await captureCheckpoint(gan, { step: 0, metrics: [], datasetIdentity: null })));
+        const [face, judged] = tf.tidy(() => {
+          const images = gan.generator.predict(tf.tensor2d(latentForSeed(42, 100), [1, 100])) as tf.Tensor;
+          return [Array.from(images.dataSync()), (gan.discriminator.predict(images) as tf.Tensor).dataSync()[0]];
+        });
+        cases.push({ name: `${architecture} ${resolution} px ×1/16`, config, checkpoint: file, face, judged });
+        disposeGan(gan);
+      }
+    }
+    const casesFile = path.join(work, 'cases.json');
+    writeFileSync(casesFile, JSON.stringify(cases));
+    const results = JSON.parse(execFileSync(PYTHON, [path.join(HERE, 'pytorch_networks.py'), path.join(HERE, '../../../src/data/pytorch'), casesFile], { encoding: 'utf8' })) as {
+      name: string;
+      faceError: number;
+      judgedError: number;
+    }[];
+    expect(results.map((r) => r.name)).toEqual(cases.filter((c) => c.checkpoint).map((c) => c.name));
+    for (const { name, faceError, judgedError } of results) {
+      expect(faceError, name).toBeLessThan(1e-5);
+      expect(judgedError, name).toBeLessThan(1e-5);
+    }
+  }, 300_000);
+});
 
 describe('Continue in PyTorch: exactness', () => {
   for (const config of [HEATON, DCGAN]) {
