@@ -57,6 +57,8 @@ export function createZipWriter(modified: Date = new Date()): ZipWriter {
   let blob = new Blob([]);
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
+  /** Times pending chunks were folded into the Blob. */
+  let folds = 0;
   let offset = 0;
   const central: Uint8Array[] = [];
   let count = 0;
@@ -77,6 +79,7 @@ export function createZipWriter(modified: Date = new Date()): ZipWriter {
     blob = new Blob([blob, ...(pending as BlobPart[])]);
     pending = [];
     pendingBytes = 0;
+    folds += 1;
   }
 
   return {
@@ -100,7 +103,10 @@ export function createZipWriter(modified: Date = new Date()): ZipWriter {
       for await (const chunk of chunksOf(source)) {
         crc = crc32(chunk, crc);
         size += chunk.length;
+        const folded = folds;
         emit(chunk);
+        // A big entry takes seconds: let queued messages (pause, stop, training steps) run between folds.
+        if (folds !== folded) await new Promise((resolve) => setTimeout(resolve, 0));
       }
       const descriptor = new DataView(new ArrayBuffer(16));
       descriptor.setUint32(0, 0x08074b50, true);

@@ -29,6 +29,27 @@ describe('createZipWriter', () => {
     expect([bytes[0], bytes[1000], bytes[2000], bytes[2999]]).toEqual([0, 200, 201, 2999 % 1000 % 251]);
   });
 
+  test('a 40 MB entry is folded into the Blob as it goes, letting timers run meanwhile', async () => {
+    const zip = createZipWriter();
+    let timerRan = false;
+    setTimeout(() => {
+      timerRan = true;
+    }, 0);
+    const chunk = new Uint8Array(4 * 1024 * 1024).fill(7);
+    function* chunks(): Generator<Uint8Array> {
+      for (let i = 0; i < 10; i++) yield chunk;
+    }
+    await zip.add('big.bin', chunks());
+    // Without a fold's yield, add() would finish in microtasks alone, before any timer.
+    expect(timerRan).toBe(true);
+    const archive = await openZip(zip.finish());
+    const [entry] = archive.entries;
+    if (!entry) throw new Error('no entry');
+    expect(entry.uncompressedSize).toBe(40 * 1024 * 1024);
+    const bytes = await readEntry(archive, entry, { maxBytes: 64 * 1024 * 1024 });
+    expect([bytes[0], bytes[bytes.length - 1]]).toEqual([7, 7]);
+  });
+
   test('refuses to add after finishing', async () => {
     const zip = createZipWriter();
     zip.finish();
