@@ -27,6 +27,7 @@ Needs Python 3.8+, numpy and PyTorch 1.13 or later. Nothing is downloaded.
 """
 import argparse
 import datetime
+import io
 import json
 import math
 import os
@@ -352,7 +353,7 @@ def heaton_generate(net, z):
     w = net.weight
     x = F.relu(z @ w("g_dense/kernel") + w("g_dense/bias"))
     x = x.view(z.shape[0], 4, 4, -1).permute(0, 3, 1, 2)  # Keras Reshape is NHWC
-    for i, (factor, _) in enumerate(net.blocks, start=1):
+    for i, (factor, _) in enumerate(net.plan, start=1):
         x = F.interpolate(x, scale_factor=factor, mode="nearest")
         x = conv_same(x, w(f"g_conv_{i}/kernel"), w(f"g_conv_{i}/bias"), 1)
         x = F.relu(net.batch_norm(x, f"g_bn_{i}"))
@@ -382,7 +383,7 @@ def dcgan_generate(net, z):
     # 4×4 transposed convolutions: 'valid' 1 → 4 px, then TF 'same' with stride 2 = padding 1 each side.
     x = F.conv_transpose2d(x, w("g_convt_1/kernel").permute(3, 2, 0, 1))
     x = F.relu(net.batch_norm(x, "g_bn_1"))
-    for n in range(2, net.stages + 1):
+    for n in range(2, net.plan + 1):
         x = F.conv_transpose2d(x, w(f"g_convt_{n}/kernel").permute(3, 2, 0, 1), stride=2, padding=1)
         x = F.relu(net.batch_norm(x, f"g_bn_{n}"))
     return torch.tanh(F.conv_transpose2d(x, w("g_convt_out/kernel").permute(3, 2, 0, 1), stride=2, padding=1))
@@ -390,7 +391,7 @@ def dcgan_generate(net, z):
 
 def dcgan_judge(net, x):
     w, slope = net.weight, net.config["leakySlope"]
-    for n in range(1, net.stages + 1):
+    for n in range(1, net.plan + 1):
         x = conv_same(x, w(f"d_conv_{n}/kernel"), None, 2)
         if n > 1:
             x = net.batch_norm(x, f"d_bn_{n}")
@@ -401,16 +402,14 @@ def dcgan_judge(net, x):
 
 def build_networks(config):
     """The generator and discriminator `config` describes, weights zero until a checkpoint loads."""
-    if config["architecture"] == "heaton":
-        g_train, g_moving, blocks, d_train, d_moving = heaton_layout(config)
-    elif config["architecture"] == "dcgan":
-        g_train, g_moving, blocks, d_train, d_moving = dcgan_layout(config)
-    else:
+    layouts = {"heaton": heaton_layout, "dcgan": dcgan_layout}
+    if config["architecture"] not in layouts:
         raise RecipeError(f"Unknown architecture {config['architecture']!r}: this train.py knows heaton and dcgan.")
+    g_train, g_moving, plan, d_train, d_moving = layouts[config["architecture"]](config)
     generator = GanNet(config, "generator", g_train, g_moving)
     discriminator = GanNet(config, "discriminator", d_train, d_moving)
-    generator.blocks = blocks
-    generator.stages = discriminator.stages = blocks if isinstance(blocks, int) else None
+    # heaton: the generator's (upsample factor, filters) blocks; dcgan: the number of stride-2 stages.
+    generator.plan = discriminator.plan = plan
     return generator, discriminator
 
 
@@ -820,8 +819,6 @@ def write_atomically(path, data):
 
 def generator_zip_bytes(folder, recipe, ckpt):
     """The app's generator zip: model.json (from the export), weights.bin in its manifest order, ganvas-run.json."""
-    import io
-
     with open(os.path.join(folder, "generator", "model.json"), encoding="utf-8") as f:
         model_json = json.load(f)
     weights = dict((_base_name(n), v) for n, v in ckpt["generator"])
