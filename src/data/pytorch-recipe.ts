@@ -84,6 +84,7 @@ torchrun --nnodes=2 --node_rank=0 --nproc_per_node=8 --master_addr=HOST --master
 \`\`\`
 
 The batch (${config.batchSize}) is split among the processes, so their number must divide it.
+Debian's torch 1.13 on Python 3.11: its torchrun crashes on its own defaults; add \`--redirects 1 --tee 1\`.
 
 ## What comes back
 

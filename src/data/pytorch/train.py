@@ -23,7 +23,8 @@ the app draws them, so one process continues the app's run exactly (dropout mask
 batch (a DistributedSampler over the batch) and gradients are averaged (DistributedDataParallel:
 nccl on GPUs, gloo on CPUs); BatchNorm then uses each process's share of the batch.
 
-Needs Python 3.8+, numpy and PyTorch 1.13 or later. Nothing is downloaded.
+Needs Python 3.8+, numpy and PyTorch 1.13 or later. Nothing is downloaded. (Debian's torch 1.13 on
+Python 3.11: its torchrun crashes on its own --redirects/--tee defaults; add `--redirects 1 --tee 1`.)
 """
 import argparse
 import datetime

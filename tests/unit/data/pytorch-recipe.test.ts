@@ -155,7 +155,9 @@ describe('Continue in PyTorch: exactness', () => {
       const set = patternSet(120, 1);
       const { gan, sources, pool } = await appRun(config, set, 2, 'pixels:v1:test:120:16:3:centre');
       try {
+        const tensors = tf.memory().numTensors;
         const zip = await pytorchRecipeZip(sources);
+        expect(tf.memory().numTensors).toBe(tensors);
         const folder = await unzip(zip, `exact-${config.architecture}`);
         const manifest = JSON.parse(readFileSync(path.join(folder, 'ganvas-recipe.json'), 'utf8')) as PytorchRecipeManifest;
         expect(manifest.nextStep.step).toBe(2);
