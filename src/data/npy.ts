@@ -68,24 +68,34 @@ export function encodeNpy(array: Float32Array | Uint8Array, shape: readonly numb
   return out;
 }
 
+/** Values per chunk from heatonNpyChunks (4 MB of float32): small enough to pass through, big enough to be cheap. */
+const CHUNK_VALUES = 1 << 20;
+
+/** Heaton's `training_data_S_S.npy` file size for `set`, header included. */
+export function heatonNpyByteLength(set: ImageSet): number {
+  return npyHeader('<f4', [set.count, set.side, set.side, set.channels]).length + set.pixels.length * 4;
+}
+
 /**
  * Heaton's `training_data_S_S.npy`: the set as float32 in [-1, 1] (x / 127.5 − 1, the scaling the
- * trainer uses), shape (N, S, S, C), channels last. Writes straight into the file's buffer (one
- * allocation: 10,000 × 64 px RGB is 492 MB, too much to hold twice).
+ * trainer uses), shape (N, S, S, C), channels last, produced as a stream of chunks (the header,
+ * then up to 4 MB of payload each) so the file never exists whole: 10,000 × 128 px RGB is 2 GB,
+ * too much to hold beside the set. Each chunk is a fresh buffer the consumer may keep.
  */
-export function imageSetToHeatonNpy(set: ImageSet): Uint8Array<ArrayBuffer> {
+export function* heatonNpyChunks(set: ImageSet): Generator<Uint8Array<ArrayBuffer>> {
   const shape = [set.count, set.side, set.side, set.channels];
   checkShape(set.pixels.length, shape);
-  const header = npyHeader('<f4', shape);
-  const out = new Uint8Array(header.length + set.pixels.length * 4);
-  out.set(header, 0);
-  // The header is a multiple of 64 bytes, so the payload is 4-byte aligned for a Float32Array view.
-  if (LITTLE_ENDIAN) {
-    const values = new Float32Array(out.buffer, header.length, set.pixels.length);
-    for (let i = 0; i < values.length; i++) values[i] = (set.pixels[i] ?? 0) / 127.5 - 1;
-  } else {
-    const view = new DataView(out.buffer, header.length);
-    for (let i = 0; i < set.pixels.length; i++) view.setFloat32(i * 4, (set.pixels[i] ?? 0) / 127.5 - 1, true);
+  yield npyHeader('<f4', shape) as Uint8Array<ArrayBuffer>;
+  for (let start = 0; start < set.pixels.length; start += CHUNK_VALUES) {
+    const end = Math.min(start + CHUNK_VALUES, set.pixels.length);
+    const chunk = new Uint8Array((end - start) * 4);
+    if (LITTLE_ENDIAN) {
+      const values = new Float32Array(chunk.buffer);
+      for (let i = start; i < end; i++) values[i - start] = (set.pixels[i] ?? 0) / 127.5 - 1;
+    } else {
+      const view = new DataView(chunk.buffer);
+      for (let i = start; i < end; i++) view.setFloat32((i - start) * 4, (set.pixels[i] ?? 0) / 127.5 - 1, true);
+    }
+    yield chunk;
   }
-  return out;
 }

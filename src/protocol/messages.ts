@@ -100,14 +100,8 @@ export interface NearestImage {
   image: RgbaImage;
 }
 
-/** The "Export recipe" bundle: what continuing in Keras on a bigger machine needs. */
-export interface RecipeFiles {
-  /** Heaton's training_data_S_S.npy: float32 (N, S, S, C) in [-1, 1]; transferred. */
-  datasetNpy: ArrayBuffer;
-  generator: GeneratorArtifacts;
-  discriminator: GeneratorArtifacts;
-  summary: RunSummary;
-}
+/** Where an exported recipe continues the run: Keras (Heaton's notebook) or PyTorch (train.py, torchrun). */
+export type RecipeTarget = 'keras' | 'pytorch';
 
 export interface RunSummary {
   config: TrainConfig;
@@ -171,8 +165,8 @@ export type ToWorker =
   | { type: 'walk'; requestId: number; source: GeneratorSource; from: number; to: number; frames: number }
   /** The loaded set's `count` images nearest to seed `seed`'s face (L2 on pixels); answered by `nearest-real`. */
   | { type: 'nearest-real'; requestId: number; source: GeneratorSource; seed: number; count: number }
-  /** The current run's recipe for Keras; answered by `recipe`. */
-  | { type: 'export-recipe'; requestId: number };
+  /** The current run's recipe for Keras or PyTorch, built between steps; answered by `recipe`. */
+  | { type: 'export-recipe'; requestId: number; target: RecipeTarget };
 
 export type FromWorker =
   /** `wasmThreads`: threads the wasm backend uses, or null on other backends. */
@@ -225,7 +219,8 @@ export type FromWorker =
   | { type: 'faces'; requestId: number; faces: GeneratedFace[]; step: number | null }
   | { type: 'walk-frames'; requestId: number; frames: RgbaImage[] }
   | { type: 'nearest-real'; requestId: number; generated: GeneratedFace; matches: NearestImage[] }
-  | { type: 'recipe'; requestId: number; files: RecipeFiles }
+  /** A recipe zip (streamed into a Blob in the worker) and the name to save it under. */
+  | { type: 'recipe'; requestId: number; zip: Blob; fileName: string }
   /** A Generate-view or recipe request failed; `message` says why and what to do. Nothing else changed. */
   | { type: 'generate-failed'; requestId: number; message: string };
 

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type RefObject } from 'react';
 import { heldBackCount, QUALITY_MIN_IMAGES, type TrainConfig } from '../protocol/config.ts';
+import type { RecipeTarget } from '../protocol/messages.ts';
 import { estimateRun, YOUNG_RUN_GRID_EVERY_MS, YOUNG_RUN_MS } from '../protocol/presets.ts';
 import { addRateSample, approxDuration, msPerStep as rateMsPerStep, type RateSample } from './durations.ts';
 import { Charts } from './Charts.tsx';
@@ -9,7 +10,6 @@ import { FaceGrid } from './FaceGrid.tsx';
 import type { useGridHistory } from './grid-history.ts';
 import { GridTimeline } from './GridTimeline.tsx';
 import { QualityChart } from './QualityChart.tsx';
-import { recipeZip } from './recipe.ts';
 import { StatusBar } from './StatusBar.tsx';
 import { currentSet, elapsedMs, type TrainerState } from './trainer-state.ts';
 import type { TrainerCommands } from './use-trainer.ts';
@@ -153,18 +153,18 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
     }
   };
 
-  const [exportingRecipe, setExportingRecipe] = useState(false);
+  const [exportingRecipe, setExportingRecipe] = useState<RecipeTarget | null>(null);
   const [recipeError, setRecipeError] = useState<string | null>(null);
-  const downloadRecipe = async () => {
-    setExportingRecipe(true);
+  const downloadRecipe = async (target: RecipeTarget) => {
+    setExportingRecipe(target);
     setRecipeError(null);
     try {
-      const files = await commands.exportRecipe();
-      downloadBlob(await recipeZip(files), `ganvas-recipe-step-${files.summary.step}.zip`);
+      const { zip, fileName } = await commands.exportRecipe(target);
+      downloadBlob(zip, fileName);
     } catch (error) {
       setRecipeError(error instanceof Error ? error.message : String(error));
     } finally {
-      setExportingRecipe(false);
+      setExportingRecipe(null);
     }
   };
 
@@ -324,14 +324,26 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
           </button>
           <button
             type="button"
-            disabled={exportingRecipe}
-            onClick={() => void downloadRecipe()}
+            disabled={exportingRecipe !== null}
+            onClick={() => void downloadRecipe('keras')}
             aria-describedby="recipe-hint"
           >
-            {exportingRecipe ? 'Preparing recipe…' : 'Export recipe for Keras (.zip)'}
+            {exportingRecipe === 'keras' ? 'Preparing recipe…' : 'Export recipe for Keras (.zip)'}
+          </button>
+          <button
+            type="button"
+            disabled={exportingRecipe !== null}
+            onClick={() => void downloadRecipe('pytorch')}
+            aria-describedby="recipe-hint pytorch-hint"
+          >
+            {exportingRecipe === 'pytorch' ? 'Preparing PyTorch export…' : 'Continue in PyTorch (.zip)'}
           </button>
           <span id="recipe-hint" className="field-hint">
             The decoded images as Heaton's .npy ({recipeSize(state)}), both networks and the settings, to continue on a bigger machine.
+          </span>
+          <span id="pytorch-hint" className="field-hint">
+            PyTorch: train.py continues this run exactly (one process, or many with torchrun) and writes a checkpoint and a generator zip that
+            “Load checkpoint…” and the Generate view take back.
           </span>
           {recipeError && (
             <p className="error" role="alert">

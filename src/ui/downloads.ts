@@ -5,6 +5,10 @@
  */
 import JSZip from 'jszip';
 import type { GeneratorArtifacts, RunSummary } from '../protocol/messages.ts';
+import { buildModelJson, WEIGHTS_FILE } from '../protocol/model-json.ts';
+
+// Re-exported: the generator zip's tests and readers name them from here.
+export { buildModelJson, WEIGHTS_FILE };
 
 /** Object URLs outlive the click by this long: revoking at once can cancel the download in some browsers. */
 const REVOKE_AFTER_MS = 60_000;
@@ -34,29 +38,6 @@ export async function gridsZip(frames: readonly { step: number; blob: Blob }[]):
   const contents = await Promise.all(ordered.map((frame) => frame.blob.arrayBuffer()));
   contents.forEach((bytes, index) => zip.file(`train-${index + 1}.png`, bytes, { binary: true }));
   return zip.generateAsync({ type: 'blob', compression: 'STORE', mimeType: 'application/zip' });
-}
-
-/** Where model.json says the weights are; relative, so the folder can move as a whole. */
-export const WEIGHTS_FILE = 'weights.bin';
-
-/** The model.json tfjs writes for a Layers model (the shape tf.io.browserDownloads produces). */
-export interface ModelJson {
-  modelTopology: unknown;
-  format?: string;
-  generatedBy?: string;
-  convertedBy?: string | null;
-  weightsManifest: { paths: string[]; weights: GeneratorArtifacts['weightSpecs'] }[];
-}
-
-/** model.json for `artifacts`, with one weights group pointing at ./weights.bin. */
-export function buildModelJson(artifacts: GeneratorArtifacts): ModelJson {
-  return {
-    modelTopology: artifacts.modelTopology,
-    format: artifacts.format,
-    generatedBy: artifacts.generatedBy,
-    convertedBy: artifacts.convertedBy,
-    weightsManifest: [{ paths: [`./${WEIGHTS_FILE}`], weights: artifacts.weightSpecs }],
-  };
 }
 
 /** How to use the download; filled in with the run's numbers so the snippets run as written. */

@@ -15,7 +15,7 @@ import {
   type GeneratorArtifacts,
   type GeneratorSource,
   type NearestImage,
-  type RecipeFiles,
+  type RecipeTarget,
   type RgbaImage,
   type UploadedGeneratorInfo,
   type LiveSettings,
@@ -69,7 +69,8 @@ export interface TrainerCommands {
   generate(source: GeneratorSource, seeds: number[]): Promise<{ faces: GeneratedFace[]; step: number | null }>;
   walk(source: GeneratorSource, from: number, to: number, frames: number): Promise<RgbaImage[]>;
   nearestReal(source: GeneratorSource, seed: number, count: number): Promise<{ generated: GeneratedFace; matches: NearestImage[] }>;
-  exportRecipe(): Promise<RecipeFiles>;
+  /** A recipe zip for `target`, built in the worker, with the name to save it under. */
+  exportRecipe(target: RecipeTarget): Promise<{ zip: Blob; fileName: string }>;
 }
 
 /** Worker answers to requests that carry a requestId. */
@@ -282,9 +283,9 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
         const { generated, matches } = await request('nearest-real', { type: 'nearest-real', requestId: newRequestId(), source, seed, count });
         return { generated, matches };
       },
-      async exportRecipe() {
-        const answer = await request('recipe', { type: 'export-recipe', requestId: newRequestId() });
-        return answer.files;
+      async exportRecipe(target) {
+        const { zip, fileName } = await request('recipe', { type: 'export-recipe', requestId: newRequestId(), target });
+        return { zip, fileName };
       },
     }),
     [send, request, newRequestId],

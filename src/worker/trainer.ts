@@ -10,6 +10,7 @@ import type { ImageSet } from '../data/dataset.ts';
 import { openDatasetCache, type DatasetCache } from '../data/cache.ts';
 import { IngestError, ingestPixels, ingestZip, sampleGrid, setFromCache } from '../data/ingest.ts';
 import { hashPixels } from '../data/pixel-hash.ts';
+import { buildRecipe } from '../data/recipes.ts';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type Checkpoint } from '../gan/checkpoint.ts';
 import { renderGrid } from '../gan/grid.ts';
 import { createGan, disposeGan, generatePreview } from '../gan/train-step.ts';
@@ -435,9 +436,12 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
             post({ type: 'generate-failed', requestId: message.requestId, message: 'There is no training run to export yet: start training first.' });
             return;
           }
-          const files = await run.exportRecipe();
-          const transfer = [files.datasetNpy, files.generator.weightData, files.discriminator.weightData];
-          post({ type: 'recipe', requestId: message.requestId, files }, transfer);
+          try {
+            const { zip, fileName } = await buildRecipe(message.target, await run.exportRecipe());
+            post({ type: 'recipe', requestId: message.requestId, zip, fileName });
+          } catch (error) {
+            post({ type: 'generate-failed', requestId: message.requestId, message: `The export failed: ${describeError(error)}` });
+          }
           return;
         }
         default:

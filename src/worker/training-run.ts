@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { summariseCheckpoint, type CheckpointStore } from '../data/checkpoint-store.ts';
 import { sampleBatch, splitHeldBack, type ImageSet } from '../data/dataset.ts';
-import { imageSetToHeatonNpy } from '../data/npy.ts';
+import type { RecipeSources } from '../data/keras-recipe.ts';
 import { captureCheckpoint, encodeCheckpoint, restoreCheckpoint, type Checkpoint } from '../gan/checkpoint.ts';
 import { renderGrid } from '../gan/grid.ts';
 import { readMetricRows, type PendingMetrics } from '../gan/metrics.ts';
@@ -18,7 +18,6 @@ import {
   type BackendName,
   type GeneratorArtifacts,
   type LiveSettings,
-  type RecipeFiles,
   type RestoreReason,
   type RunState,
   type RunSummary,
@@ -45,8 +44,8 @@ export interface TrainingRun {
   stop(): Promise<void>;
   setLive(live: LiveSettings): void;
   exportGenerator(): Promise<{ artifacts: GeneratorArtifacts; summary: RunSummary }>;
-  /** What continuing in Keras needs: the set as Heaton's .npy, both networks, the settings. */
-  exportRecipe(): Promise<RecipeFiles>;
+  /** What continuing elsewhere needs (see data/recipes.ts), captured between two steps. */
+  exportRecipe(): Promise<RecipeSources>;
   /** For a run built from a checkpoint: tells the page it is paused at its step, with its history and grid. */
   announceRestored(reason: RestoreReason): void;
   /** The run's complete state now, captured between two steps. */
@@ -547,10 +546,11 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     },
     exportRecipe() {
       return withExclusive(async () => {
+        await flushMetrics();
+        const checkpoint = await capture();
         const generator = await modelArtifacts(gan.generator);
         const discriminator = await modelArtifacts(gan.discriminator);
-        const npy = imageSetToHeatonNpy(set);
-        return { datasetNpy: npy.buffer, generator, discriminator, summary: summarise() };
+        return { set, pool: split?.training ?? null, checkpoint, generator, discriminator, summary: summarise() };
       });
     },
     announceRestored(reason) {

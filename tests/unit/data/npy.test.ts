@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { createImageSet } from '../../../src/data/dataset.ts';
-import { encodeNpy, imageSetToHeatonNpy } from '../../../src/data/npy.ts';
+import { encodeNpy, heatonNpyByteLength, heatonNpyChunks } from '../../../src/data/npy.ts';
 
 /** The header dict text (without padding) and its declared length. */
 function readHeader(file: Uint8Array): { text: string; length: number } {
@@ -65,13 +65,38 @@ describe('encodeNpy', () => {
   });
 });
 
-describe('imageSetToHeatonNpy', () => {
+/** The chunks joined, as a reader of the whole file sees them. */
+function imageSetToHeatonNpy(set: ReturnType<typeof createImageSet>): Uint8Array<ArrayBuffer> {
+  const chunks = [...heatonNpyChunks(set)];
+  const file = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    file.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return file;
+}
+
+describe('heatonNpyChunks', () => {
   // Two 2×2 RGB images with bytes 0, 1, …, 23 and a 255 at the end.
   const pixels = new Uint8Array(24).map((_, i) => (i === 23 ? 255 : i));
   const set = createImageSet(pixels, 2, 3);
 
+  test('a set over one chunk comes in several chunks that join into the same file', () => {
+    // 1.5 million values: one full 2^20-value chunk and a partial one after the header.
+    const big = createImageSet(new Uint8Array(1_500_000).map((_, i) => i % 256), 500, 3);
+    const chunks = [...heatonNpyChunks(big)];
+    expect(chunks.length).toBe(3); // header, 2^20 values, the rest
+    const file = imageSetToHeatonNpy(big);
+    expect(file.length).toBe(heatonNpyByteLength(big));
+    const values = new Float32Array(file.buffer, file.length - big.pixels.length * 4);
+    expect(values[1_048_576]).toBeCloseTo((1_048_576 % 256) / 127.5 - 1, 6);
+    expect(values[1_499_999]).toBeCloseTo((1_499_999 % 256) / 127.5 - 1, 6);
+  });
+
   test('writes (N, S, S, C) float32 in [-1, 1] as x / 127.5 − 1', () => {
     const file = imageSetToHeatonNpy(set);
+    expect(file.length).toBe(heatonNpyByteLength(set));
     const { text, length } = readHeader(file);
     expect(text).toContain("'descr': '<f4'");
     expect(text).toContain("'shape': (2, 2, 2, 3), }");

@@ -1,6 +1,7 @@
 /**
- * "Export recipe": everything needed to carry on training in Keras on a bigger machine, as one
- * zip. Pure (data in, Blob out) so Node tests unzip and check it.
+ * "Export recipe for Keras": everything needed to carry on training in Keras on a bigger machine,
+ * as one zip, built in the worker between training steps and streamed (see zip-writer.ts), so
+ * the .npy never exists whole beside the set. Node tests unzip and check it.
  *
  * Layout:
  *   training_data_S_S.npy   Heaton's cached array: float32 (N, S, S, C) in [-1, 1]
@@ -9,9 +10,25 @@
  *   ganvas-run.json         the run's settings, step and dataset
  *   README.md               the converter commands and a Keras snippet that continues
  */
-import JSZip from 'jszip';
-import type { RecipeFiles, RunSummary } from '../protocol/messages.ts';
-import { buildModelJson, WEIGHTS_FILE } from './downloads.ts';
+import type { Checkpoint } from '../gan/checkpoint.ts';
+import type { GeneratorArtifacts, RunSummary } from '../protocol/messages.ts';
+import { buildModelJson, WEIGHTS_FILE } from '../protocol/model-json.ts';
+import type { ImageSet } from './dataset.ts';
+import { heatonNpyChunks } from './npy.ts';
+import { createZipWriter, type ZipWriter } from './zip-writer.ts';
+
+/** What a run hands over for a recipe export, captured between two steps. */
+export interface RecipeSources {
+  /** The decoded training set (not copied: it never changes during a run). */
+  set: ImageSet;
+  /** The set indices the run trains on (the rest are held back for measuring quality), or null for all. */
+  pool: Uint32Array | null;
+  /** The run's complete state at `summary.step`. */
+  checkpoint: Checkpoint;
+  generator: GeneratorArtifacts;
+  discriminator: GeneratorArtifacts;
+  summary: RunSummary;
+}
 
 /** Heaton's file name for the decoded set at side S (`training_data_64_64.npy`). */
 export function datasetFileName(side: number): string {
@@ -83,22 +100,22 @@ generator.save('face_generator.h5')
 `;
 }
 
+/** Writes `artifacts` as `folder/model.json` (+ `folder/weights.bin` unless `withWeights` is false). */
+export async function addModel(zip: ZipWriter, folder: string, artifacts: GeneratorArtifacts, withWeights = true): Promise<void> {
+  await zip.add(`${folder}/model.json`, JSON.stringify(buildModelJson(artifacts), null, 2));
+  if (withWeights) await zip.add(`${folder}/${WEIGHTS_FILE}`, new Uint8Array(artifacts.weightData));
+}
+
 /**
- * The recipe as a zip, stored uncompressed: the .npy is float32 noise to a compressor and can
- * be hundreds of MB, and deflating it would take longer than it saves.
+ * The Keras recipe as a zip, stored uncompressed: the .npy is float32 noise to a compressor and
+ * can be gigabytes; it is streamed from the set in chunks.
  */
-export async function recipeZip(files: RecipeFiles): Promise<Blob> {
-  const zip = new JSZip();
-  const side = files.summary.config.resolution;
-  zip.file(datasetFileName(side), files.datasetNpy, { binary: true });
-  for (const [folder, artifacts] of [
-    ['generator', files.generator],
-    ['discriminator', files.discriminator],
-  ] as const) {
-    zip.file(`${folder}/model.json`, JSON.stringify(buildModelJson(artifacts), null, 2));
-    zip.file(`${folder}/${WEIGHTS_FILE}`, artifacts.weightData, { binary: true });
-  }
-  zip.file('ganvas-run.json', JSON.stringify(files.summary, null, 2));
-  zip.file('README.md', recipeReadme(files.summary));
-  return zip.generateAsync({ type: 'blob', compression: 'STORE', mimeType: 'application/zip' });
+export async function kerasRecipeZip(sources: RecipeSources): Promise<Blob> {
+  const zip = createZipWriter();
+  await zip.add(datasetFileName(sources.set.side), heatonNpyChunks(sources.set));
+  await addModel(zip, 'generator', sources.generator);
+  await addModel(zip, 'discriminator', sources.discriminator);
+  await zip.add('ganvas-run.json', JSON.stringify(sources.summary, null, 2));
+  await zip.add('README.md', recipeReadme(sources.summary));
+  return zip.finish();
 }

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { createImageSet } from '../../../src/data/dataset.ts';
 import { HEATON_DEFAULTS, type TrainConfig } from '../../../src/protocol/config.ts';
 import type { FromWorker } from '../../../src/protocol/messages.ts';
-import { datasetFileName, recipeReadme, recipeZip } from '../../../src/ui/recipe.ts';
+import { datasetFileName, kerasRecipeZip, recipeReadme } from '../../../src/data/keras-recipe.ts';
 import { createTrainingRun } from '../../../src/worker/training-run.ts';
 import { useCpuBackend } from '../backends.ts';
 
@@ -31,7 +31,7 @@ async function read(zip: JSZip, name: string, type: 'uint8array' | 'string'): Pr
   return type === 'string' ? file.async('string') : file.async('uint8array');
 }
 
-describe('recipeZip', () => {
+describe('kerasRecipeZip', () => {
   test('a real run exports the set as Heaton-range float32 .npy and both networks loadable by tfjs', async () => {
     const pixels = new Uint8Array(6 * 16 * 16 * 3).map((_, i) => (i * 53) % 256);
     const posted: FromWorker[] = [];
@@ -45,10 +45,11 @@ describe('recipeZip', () => {
     });
     run.stepOnce();
     while (run.step < 1) await new Promise((resolve) => setTimeout(resolve, 5));
-    const files = await run.exportRecipe();
+    const sources = await run.exportRecipe();
     run.dispose();
 
-    const zip = await JSZip.loadAsync(await (await recipeZip(files)).arrayBuffer());
+    // Streamed by our zip writer (stored entries, data descriptors); JSZip reads it as any unzip would.
+    const zip = await JSZip.loadAsync(await (await kerasRecipeZip(sources)).arrayBuffer());
     expect(Object.keys(zip.files).filter((name) => !name.endsWith('/')).sort()).toEqual([
       'README.md',
       'discriminator/model.json',
