@@ -98,9 +98,12 @@ export function App() {
   useEffect(() => {
     quickLookRef.current = quickLook;
   });
+  // Timed while nothing else runs (a load or a run would make every candidate look slow); the
+  // worker drops a probe that gets interrupted, and it is asked again once the worker is idle.
+  const probeWanted = state.backend !== null && state.speed?.backend !== state.backend && state.load.status !== 'loading' && state.run?.state !== 'running';
   useEffect(() => {
-    if (state.backend) commands.probeSpeed();
-  }, [state.backend, commands]);
+    if (probeWanted) commands.probeSpeed();
+  }, [probeWanted, commands]);
   /** The identity of the data a stored run waits for before resuming (cartoon faces being redrawn). */
   const resumeWhenLoaded = useRef<string | null>(null);
   const [resumeNeedsData, setResumeNeedsData] = useState(false);

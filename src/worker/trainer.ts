@@ -103,10 +103,13 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
     probe = current;
     const timings = await probeCandidates(QUICK_LOOK_CANDIDATES, {
       yieldBetweenSteps: () => new Promise((resolve) => setTimeout(resolve, 0)),
-      cancelled: () => current.cancelled || (run !== null && run.state === 'running'),
+      // A load or a run competing for the cores would make every candidate look slow: give up,
+      // and the page asks again once the worker is idle.
+      cancelled: () => current.cancelled || loading !== null || (run !== null && run.state === 'running'),
     });
     if (probe === current) probe = null;
-    if (!current.cancelled && backend) post({ type: 'speed-probed', backend, timings });
+    const interrupted = current.cancelled || loading !== null || (run !== null && run.state === 'running');
+    if (!interrupted && backend) post({ type: 'speed-probed', backend, timings });
   }
 
   async function postUntrainedPreview(config: TrainConfig): Promise<void> {
