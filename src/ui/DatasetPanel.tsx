@@ -136,16 +136,18 @@ export const DatasetPanel = memo(function DatasetPanel(props: DatasetPanelProps)
             onDrop={onDrop}
           >
             <p>
-              <strong>Drop a .zip of face photos here</strong>, or{' '}
-              <label htmlFor={inputId} className="link-like">
-                choose a zip file
-              </label>
-              .
+              <strong>Drop a .zip of face photos here</strong>, or
             </p>
+            {/* The primary action until images are loaded; then Start is. */}
+            <button type="button" className={load.status === 'ready' ? undefined : 'primary'} disabled={disabled} onClick={() => inputRef.current?.click()}>
+              Choose a zip…
+            </button>
+            {/* One picker: the button opens this input (kept for its file dialog and for drops of files by tests). */}
             <input
               id={inputId}
               ref={inputRef}
               type="file"
+              hidden
               accept=".zip,application/zip,application/x-zip-compressed"
               disabled={disabled}
               aria-label="Choose a zip of face images"
@@ -176,7 +178,7 @@ export const DatasetPanel = memo(function DatasetPanel(props: DatasetPanelProps)
             </label>
           </div>
           <div className="cartoon-choice">
-            <button type="button" className="primary" disabled={disabled} onClick={() => props.onCartoon(cartoonCount)}>
+            <button type="button" disabled={disabled} onClick={() => props.onCartoon(cartoonCount)}>
               Try it with cartoon faces
             </button>
             <label className="inline">
@@ -210,7 +212,11 @@ export const DatasetPanel = memo(function DatasetPanel(props: DatasetPanelProps)
           {ready.report.cache.status === 'skipped' && ready.report.source === 'zip' && <p className="hint">{ready.report.cache.message}</p>}
           <SkipAdvice advice={reportAdvice(ready.report)} />
           <SkippedNames groups={ready.report.skipped.filter((g) => g.reason !== 'directory')} />
-          <FaceGrid frame={ready.sample} label={`28 random training images from ${ready.report.name}`} />
+          <FaceGrid
+            frame={ready.sample}
+            layout={{ resolution: ready.report.side, gridRows: 4, gridCols: 7, gridMargin: 16 }}
+            label={`28 random training images from ${ready.report.name}`}
+          />
         </div>
       )}
 
