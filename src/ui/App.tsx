@@ -223,7 +223,8 @@ export function App() {
     (next: TrainConfig) => {
       const { config: previous, runExists: live } = latest.current;
       setConfig(next);
-      if (!live) setPreset(presetOf(next, quickLookRef.current));
+      // Any edit is the user's own choice: Custom (a preset is chosen only by picking it).
+      if (!live) setPreset('custom');
       if (live && !sameLive(previous, next) && validateConfig(next).length === 0) commands.setLive(liveSettingsOf(next));
     },
     [commands],

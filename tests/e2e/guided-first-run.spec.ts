@@ -20,7 +20,7 @@ async function historyLength(page: Page): Promise<number> {
   return Number(text.match(/of ([\d,]+)/)?.[1]?.replace(/,/g, '') ?? 0);
 }
 
-/** A small zip of face-like PNGs (a bright oval on a darker ground, varied per image). */
+/** A small zip of face-like PNGs: a bright oval on a noisy ground, each image its own noise (no duplicates). */
 function facesZip(count: number, side = 48): string {
   const folder = mkdtempSync(path.join(tmpdir(), 'ganvas-guided-'));
   const entries = Array.from({ length: count }, (_, i) => {
@@ -29,9 +29,10 @@ function facesZip(count: number, side = 48): string {
       for (let x = 0; x < side; x++) {
         const inside = ((x - side / 2) / (side * 0.32)) ** 2 + ((y - side / 2) / (side * 0.42)) ** 2 < 1;
         const at = (y * side + x) * 3;
-        pixels[at] = inside ? 200 - (i % 40) : 40 + (i % 30);
-        pixels[at + 1] = inside ? 160 : 50;
-        pixels[at + 2] = inside ? 130 : 90 - (i % 20);
+        const noise = Math.imul(x * 7919 + y * 104729 + i * 1299709, 0x9e3779b1) >>> 26; // 0–63
+        pixels[at] = inside ? 170 + (noise >> 1) : 20 + noise;
+        pixels[at + 1] = inside ? 130 + (noise >> 2) : 30 + noise;
+        pixels[at + 2] = inside ? 110 : 60 + noise;
       }
     }
     return { name: `faces/${i}.png`, data: encodePng(side, side, 3, pixels) };
@@ -107,7 +108,7 @@ test.describe('a guided first run', () => {
     await page.getByLabel('Image size', { exact: true }).selectOption('16');
     await loadCartoonFaces(page, 200);
     await page.getByRole('button', { name: 'Start training' }).click();
-    await expect.poll(() => historyLength(page), { timeout: 90_000 }).toBeGreaterThanOrEqual(3);
+    await expect.poll(() => historyLength(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
     await page.getByRole('button', { name: 'Pause' }).click();
     await expect(page.getByRole('button', { name: 'Resume', exact: true })).toBeVisible();
     const step = await currentStep(page);
