@@ -5,6 +5,7 @@
  * SIMD) with the training kernels of src/worker/wasm-kernels.ts.
  *
  *   npx tsx bench/upsample-conv.ts [--reps 3] [--batch 32]
+ *   npx tsx bench/upsample-conv.ts --step 64 [--reps 2]   # whole Heaton training steps at 64 px
  *
  * Plain and fused runs alternate within each repetition, so load from other processes on a
  * shared machine hits both alike; the ratio column is the median of the per-repetition ratios.
@@ -14,7 +15,10 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { createImageSet, sampleBatch } from '../src/data/dataset.ts';
+import { createGan, disposeGan, trainStep, type Gan } from '../src/gan/train-step.ts';
 import { upsampleConv2d } from '../src/gan/upsample-conv.ts';
+import { HEATON_DEFAULTS, type Resolution } from '../src/protocol/config.ts';
 import { registerWasmTrainingKernels } from '../src/worker/wasm-kernels.ts';
 import { argValue } from './common.ts';
 
@@ -53,6 +57,45 @@ const median = (values: number[]): number => {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 };
 
+/** One whole trainStep (D real, D fake, G), metrics read back; wall milliseconds. */
+function timeTrainStep(gan: Gan, set: ReturnType<typeof createImageSet>, step: number): number {
+  const started = performance.now();
+  const real = sampleBatch(set, gan.config.seed, step, gan.config.batchSize, false);
+  const metrics = trainStep(gan, real, step, { labelSmoothing: 0 });
+  metrics.dataSync();
+  tf.dispose([real, metrics]);
+  return performance.now() - started;
+}
+
+/** Heaton training steps at `resolution`, plain and fused generators alternating. */
+function benchSteps(resolution: Resolution, batch: number, reps: number, loadBefore: number): void {
+  const config = { ...HEATON_DEFAULTS, resolution, batchSize: batch };
+  const pixels = new Uint8Array(64 * resolution * resolution * 3).map((_, i) => (i * 2654435761) >>> 24);
+  const set = createImageSet(pixels, resolution, 3);
+  const plainGan = createGan(config, { fusedUpsampleConv: false });
+  const fusedGan = createGan(config, { fusedUpsampleConv: true });
+  try {
+    timeTrainStep(plainGan, set, 0); // warm-up: optimiser slots, XNNPACK packing, heap growth
+    timeTrainStep(fusedGan, set, 0);
+    const plain: number[] = [];
+    const fused: number[] = [];
+    for (let r = 1; r <= reps; r++) {
+      plain.push(timeTrainStep(plainGan, set, r));
+      fused.push(timeTrainStep(fusedGan, set, r));
+    }
+    console.error(`steps: plain ${plain.map((t) => t.toFixed(0)).join(', ')} ms; fused ${fused.map((t) => t.toFixed(0)).join(', ')} ms`);
+    console.log(`Measured ${new Date().toISOString()} on ${os.cpus().length} cores, Node ${process.version}, tfjs wasm (1 thread, SIMD); 1-minute load ${loadBefore.toFixed(1)} → ${(os.loadavg()[0] ?? 0).toFixed(1)}`);
+    console.log(`Whole Heaton training steps (D real, D fake, G), ${reps} alternating repetitions after one warm-up step each.\n`);
+    console.log('| px | batch | plain ms/step | fused ms/step | plain / fused |');
+    console.log('|---|---|---|---|---|');
+    const ratio = median(plain.map((p, i) => p / (fused[i] ?? NaN)));
+    console.log(`| ${resolution} | ${batch} | ${median(plain).toFixed(0)} | ${median(fused).toFixed(0)} | ${ratio.toFixed(2)}× |`);
+  } finally {
+    disposeGan(plainGan);
+    disposeGan(fusedGan);
+  }
+}
+
 async function main(): Promise<void> {
   const reps = Number(argValue('--reps') ?? 3);
   const batch = Number(argValue('--batch') ?? 32);
@@ -62,6 +105,11 @@ async function main(): Promise<void> {
   registerWasmTrainingKernels();
   await tf.setBackend('wasm');
   const loadBefore = os.loadavg()[0] ?? 0;
+  const stepResolution = argValue('--step');
+  if (stepResolution !== null) {
+    benchSteps(Number(stepResolution) as Resolution, batch, reps, loadBefore);
+    return;
+  }
   const rows: string[] = [];
   for (const { side, cin, cout } of BLOCKS) {
     const shape: Shape4 = [batch, side, side, cin];
