@@ -10,6 +10,7 @@
  *       # one row, 2 timed steps, plus a per-kernel profile of one step; no PyTorch run
  *   npx tsx bench/browser.ts --only wasm:heaton:64 --fused both --repeat 2 --no-native
  *       # G's upsample+conv blocks plain and fused, alternating, twice each, and their ratio
+ *       # (--budget S: seconds per row instead of the plan's, for a loaded machine)
  *
  * Prints one markdown table, preceded by the date, the machine and the Chromium version.
  * WebGL and WebGPU run on SwiftShader here (a batch-32 step takes many minutes), so they are
@@ -198,6 +199,8 @@ async function main(): Promise<void> {
   }
   const stepsOverride = argValue('--steps');
   if (stepsOverride) plan = plan.map((p) => ({ ...p, timedSteps: Number(stepsOverride) }));
+  const budgetOverride = argValue('--budget'); // seconds per row, for a loaded machine
+  if (budgetOverride) plan = plan.map((p) => ({ ...p, budgetS: Number(budgetOverride) }));
   // --fused on|off|both: G blocks fused, plain, or plain then fused for every row.
   const fusedChoice = argValue('--fused');
   if (fusedChoice !== null) {
