@@ -33,7 +33,8 @@ export interface EngineOptions {
 
 /**
  * Default of {@link EngineOptions.fusedUpsampleConv}: on, because a whole Heaton step on wasm
- * measured 1.65–1.7× faster with it at 32 px (README, "Speed"); webgl/webgpu ignore it.
+ * measured 1.65–1.7× faster with it at 32 px and 1.2–1.9× at 64 px (README, "Benchmarks");
+ * webgl/webgpu ignore it.
  */
 export const FUSED_UPSAMPLE_CONV_DEFAULT = true;
 
