@@ -280,8 +280,9 @@ async function main(): Promise<void> {
     for (const line of ratios) console.log(`- ${line}`);
   }
   for (const { label, result } of profiles) {
-    // Op-level records such as fusedConv2d__op wrap kernels that are listed themselves.
-    const kernels = (result.kernels ?? []).filter((k) => !k.name.endsWith('__op'));
+    // Op-level records (fusedConv2d__op; a customGrad op, recorded under its enclosing scope's
+    // name such as "forward") wrap kernels that are listed themselves; the worker marks them.
+    const kernels = (result.kernels ?? []).filter((k) => k.registered);
     const total = kernels.reduce((sum, k) => sum + k.ms, 0);
     console.log(`\nProfile of one trainStep, ${label} (tf.profile, ${format(total)} ms in kernels):`);
     console.log('| kernel | calls | ms | share |\n|---|---|---|---|');

@@ -56,6 +56,8 @@ export interface KernelTime {
   name: string;
   calls: number;
   ms: number;
+  /** False for records that are not a kernel of the backend but wrap kernels listed themselves. */
+  registered: boolean;
 }
 
 export interface BenchEnvironment {

@@ -116,7 +116,8 @@ async function profileStep(gan: Gan, set: ImageSet, stepIndex: number): Promise<
   const byName = new Map<string, KernelTime>();
   for (const kernel of info.kernels) {
     const ms = await kernel.kernelTimeMs;
-    const entry = byName.get(kernel.name) ?? { name: kernel.name, calls: 0, ms: 0 };
+    const registered = tf.getKernel(kernel.name, tf.getBackend()) !== undefined;
+    const entry = byName.get(kernel.name) ?? { name: kernel.name, calls: 0, ms: 0, registered };
     entry.calls += 1;
     entry.ms += typeof ms === 'number' ? ms : 0;
     byName.set(kernel.name, entry);
