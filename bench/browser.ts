@@ -8,6 +8,9 @@
  *   npx tsx bench/browser.ts --quick    # a smoke run, under 3 minutes
  *   npx tsx bench/browser.ts --only wasm-mt:heaton:64 --steps 2 --profile --no-native
  *       # one row, 2 timed steps, plus a per-kernel profile of one step; no PyTorch run
+ *   npx tsx bench/browser.ts --only wasm:heaton:64 --fused both --repeat 2 --no-native
+ *       # G's upsample+conv blocks plain and fused, alternating, twice each, and their ratio
+ *       # (--budget S: seconds per row instead of the plan's, for a loaded machine)
  *
  * Prints one markdown table, preceded by the date, the machine and the Chromium version.
  * WebGL and WebGPU run on SwiftShader here (a batch-32 step takes many minutes), so they are
@@ -41,6 +44,8 @@ interface BackendPlan {
   batch: number;
   /** Configurations to run (others are listed as skipped). */
   only: (config: (typeof CONFIGS)[number]) => boolean;
+  /** G's UpSampling2D + Conv2D pairs as one fused op (src/gan/upsample-conv.ts); only Heaton has them. */
+  fused: boolean;
 }
 
 const everyConfig = (): boolean => true;
@@ -48,19 +53,23 @@ const only32 = (config: (typeof CONFIGS)[number]): boolean => config.resolution 
 
 const heaton64 = (config: (typeof CONFIGS)[number]): boolean => config.architecture === 'heaton' && config.resolution === 64;
 
+const heaton = (config: (typeof CONFIGS)[number]): boolean => config.architecture === 'heaton';
+
 const FULL_PLAN: BackendPlan[] = [
-  { backend: 'wasm', timedSteps: 3, budgetS: 120, batch: BATCH, only: everyConfig },
-  { backend: 'wasm-mt', timedSteps: 5, budgetS: 120, batch: BATCH, only: everyConfig },
-  { backend: 'wasm-1t', timedSteps: 2, budgetS: 90, batch: BATCH, only: heaton64 },
-  { backend: 'wasm-simd', timedSteps: 2, budgetS: 90, batch: BATCH, only: heaton64 },
-  { backend: 'webgl', timedSteps: 1, budgetS: 90, batch: 1, only: only32 },
-  { backend: 'webgpu', timedSteps: 1, budgetS: 90, batch: 1, only: only32 },
+  { backend: 'wasm', timedSteps: 3, budgetS: 120, batch: BATCH, only: everyConfig, fused: false },
+  { backend: 'wasm', timedSteps: 3, budgetS: 120, batch: BATCH, only: heaton, fused: true },
+  { backend: 'wasm-mt', timedSteps: 5, budgetS: 120, batch: BATCH, only: everyConfig, fused: false },
+  { backend: 'wasm-mt', timedSteps: 5, budgetS: 120, batch: BATCH, only: heaton, fused: true },
+  { backend: 'wasm-1t', timedSteps: 2, budgetS: 90, batch: BATCH, only: heaton64, fused: false },
+  { backend: 'wasm-simd', timedSteps: 2, budgetS: 90, batch: BATCH, only: heaton64, fused: false },
+  { backend: 'webgl', timedSteps: 1, budgetS: 90, batch: 1, only: only32, fused: false },
+  { backend: 'webgpu', timedSteps: 1, budgetS: 90, batch: 1, only: only32, fused: false },
 ];
 
 const QUICK_PLAN: BackendPlan[] = [
-  { backend: 'wasm-mt', timedSteps: 1, budgetS: 60, batch: BATCH, only: heaton64 },
-  { backend: 'wasm', timedSteps: 1, budgetS: 30, batch: BATCH, only: (c) => c.architecture === 'dcgan' && c.resolution === 32 },
-  { backend: 'webgl', timedSteps: 1, budgetS: 40, batch: 1, only: (c) => c.architecture === 'dcgan' && c.resolution === 32 },
+  { backend: 'wasm-mt', timedSteps: 1, budgetS: 60, batch: BATCH, only: heaton64, fused: false },
+  { backend: 'wasm', timedSteps: 1, budgetS: 30, batch: BATCH, only: (c) => c.architecture === 'dcgan' && c.resolution === 32, fused: false },
+  { backend: 'webgl', timedSteps: 1, budgetS: 40, batch: 1, only: (c) => c.architecture === 'dcgan' && c.resolution === 32, fused: false },
 ];
 
 interface NativeRow {
@@ -124,7 +133,7 @@ function tableRow(row: Row, native: NativeRun): string {
   const { plan, architecture, resolution, result } = row;
   const nativeRow = native.rows.find((n) => n.arch === architecture && n.px === resolution);
   const nativeMs = nativeRow ? format(nativeRow.ms_per_step) : '–';
-  const base = [plan.backend, architecture, String(resolution), String(BATCH)];
+  const base = [plan.backend, plan.fused ? 'fused' : 'plain', architecture, String(resolution), String(BATCH)];
   if (!result || row.skipped) {
     return `| ${[...base, '0', '–', '–', '–', '–', '–', '–', nativeMs, '–', row.skipped ?? 'not run'].join(' | ')} |`;
   }
@@ -155,6 +164,27 @@ function tableRow(row: Row, native: NativeRun): string {
   ].join(' | ')} |`;
 }
 
+/**
+ * "backend arch px: ratio (plain ms → fused ms)" for every fused row, against the nearest plain
+ * run of the same backend, architecture and size before it (with --repeat, the one just
+ * before it, so both saw about the same load from other processes).
+ */
+function fusedRatios(rows: Row[]): string[] {
+  return rows.flatMap((row, i) => {
+    const fused = row.result?.median;
+    if (!row.plan.fused || !fused) return [];
+    const sameRow = (other: Row): boolean =>
+      !other.plan.fused && other.plan.backend === row.plan.backend && other.architecture === row.architecture && other.resolution === row.resolution;
+    const plain = rows.slice(0, i).reverse().find((other) => sameRow(other) && other.result?.median)?.result?.median;
+    if (!plain) return [];
+    return [
+      `${row.plan.backend} ${row.architecture} ${row.resolution} px: ${(plain.totalMs / fused.totalMs).toFixed(2)}× ` +
+        `(${format(plain.totalMs)} → ${format(fused.totalMs)} ms/step; G phase ${format(plain.gMs)} → ${format(fused.gMs)} ms; ` +
+        `D-fake phase ${format(plain.dFakeMs)} → ${format(fused.dFakeMs)} ms)`,
+    ];
+  });
+}
+
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const profile = process.argv.includes('--profile');
@@ -169,6 +199,17 @@ async function main(): Promise<void> {
   }
   const stepsOverride = argValue('--steps');
   if (stepsOverride) plan = plan.map((p) => ({ ...p, timedSteps: Number(stepsOverride) }));
+  const budgetOverride = argValue('--budget'); // seconds per row, for a loaded machine
+  if (budgetOverride) plan = plan.map((p) => ({ ...p, budgetS: Number(budgetOverride) }));
+  // --fused on|off|both: G blocks fused, plain, or plain then fused for every row.
+  const fusedChoice = argValue('--fused');
+  if (fusedChoice !== null) {
+    const variants = fusedChoice === 'both' ? [false, true] : [fusedChoice === 'on'];
+    plan = plan.flatMap((p) => variants.map((fused) => ({ ...p, fused })));
+  }
+  // --repeat N: the whole plan N times over, so variants alternate under the same load.
+  const repeat = Number(argValue('--repeat') ?? 1);
+  plan = Array.from({ length: repeat }, () => plan).flat();
   const runStarted = Date.now();
   // Other processes on a 2-core machine skew every number; the load average shows whether they ran.
   const loadBefore = os.loadavg()[0] ?? 0;
@@ -192,6 +233,10 @@ async function main(): Promise<void> {
       for (const config of CONFIGS) {
         const row: Row = { plan: backendPlan, ...config, result: null, skipped: null };
         rows.push(row);
+        if (!backendPlan.only(config) && onlyFilter) {
+          rows.pop(); // --only: list just the rows asked for
+          continue;
+        }
         if (!backendPlan.only(config)) {
           row.skipped = quick || onlyFilter ? 'not run (--quick/--only)' : skipReason(backendPlan);
           continue;
@@ -205,10 +250,11 @@ async function main(): Promise<void> {
           timedSteps: backendPlan.timedSteps,
           budgetMs: backendPlan.budgetS * 1000,
           profile,
+          fusedUpsampleConv: backendPlan.fused,
         };
         const started = Date.now();
         row.result = await page.evaluate((o) => window.runBench(o), options);
-        const label = `${backendPlan.backend} ${config.architecture} ${config.resolution}px`;
+        const label = `${backendPlan.backend}${backendPlan.fused ? ' fused' : ''} ${config.architecture} ${config.resolution}px`;
         console.error(`${label}: ${Math.round((Date.now() - started) / 1000)} s${row.result.stopped ? ` (${row.result.stopped.split('\n')[0]})` : ''}`);
         if (profile && row.result.kernels) profiles.push({ label, result: row.result });
       }
@@ -225,12 +271,18 @@ async function main(): Promise<void> {
   console.log(`1-minute load average ${loadBefore.toFixed(1)} at start, ${(os.loadavg()[0] ?? 0).toFixed(1)} at end (${os.cpus().length} cores; above that, other processes shared the CPU).`);
   console.log(`Total bench time ${Math.round((Date.now() - runStarted) / 1000)} s. Times are medians per step after one untimed warm-up step; phases synced with await loss.data(); "tensors/MB" is tf.memory() after the timed steps.`);
   console.log('');
-  console.log('| backend | arch | px | batch | timed steps | ms/step | D-real ms | D-fake ms | G ms | images/s | tensors/MB | native ms/step | ours/native | note |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| backend | G blocks | arch | px | batch | timed steps | ms/step | D-real ms | D-fake ms | G ms | images/s | tensors/MB | native ms/step | ours/native | note |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(tableRow(row, native));
+  const ratios = fusedRatios(rows);
+  if (ratios.length > 0) {
+    console.log('\nFused G blocks: plain ms/step ÷ fused ms/step, each fused run against the nearest plain run before it:');
+    for (const line of ratios) console.log(`- ${line}`);
+  }
   for (const { label, result } of profiles) {
-    // Op-level records such as fusedConv2d__op wrap kernels that are listed themselves.
-    const kernels = (result.kernels ?? []).filter((k) => !k.name.endsWith('__op'));
+    // Op-level records (fusedConv2d__op; a customGrad op, recorded under its enclosing scope's
+    // name such as "forward") wrap kernels that are listed themselves; the worker marks them.
+    const kernels = (result.kernels ?? []).filter((k) => k.registered);
     const total = kernels.reduce((sum, k) => sum + k.ms, 0);
     console.log(`\nProfile of one trainStep, ${label} (tf.profile, ${format(total)} ms in kernels):`);
     console.log('| kernel | calls | ms | share |\n|---|---|---|---|');

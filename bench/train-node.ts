@@ -20,6 +20,7 @@ import {
   discriminatorFakePhase,
   discriminatorRealPhase,
   disposeGan,
+  generateForTraining,
   generatorPhase,
   stepNoise,
   type Gan,
@@ -71,7 +72,7 @@ async function timedStep(gan: Gan, set: ReturnType<typeof createImageSet>, step:
   const dReal = await timePhase(() => discriminatorRealPhase(gan, real, { labelSmoothing: 0 }));
   // D-fake includes making the fakes, as in the real step.
   const dFake = await timePhase(() => {
-    const fakes = gan.generator.apply(noise, { training: true }) as tf.Tensor4D;
+    const fakes = generateForTraining(gan, noise);
     const result = discriminatorFakePhase(gan, fakes);
     fakes.dispose();
     return result;

@@ -22,6 +22,7 @@ const DEFAULT_OPTIONS: BenchOptions = {
   timedSteps: 3,
   budgetMs: 600_000,
   profile: false,
+  fusedUpsampleConv: false,
 };
 
 /** After the budget, how long a step already running may take to come back before the worker is killed. */
@@ -102,7 +103,7 @@ export function runBench(partial: Partial<BenchOptions>): Promise<BenchResult> {
   });
 }
 
-/** Bench options from the page's query string (backend, arch, px, batch, width, steps, budget s, profile). */
+/** Bench options from the page's query string (backend, arch, px, batch, width, steps, budget s, profile, fused). */
 function optionsFromQuery(params: URLSearchParams): Partial<BenchOptions> | null {
   const backend = params.get('backend');
   if (!backend || !(BENCH_BACKENDS as readonly string[]).includes(backend)) return null;
@@ -116,6 +117,7 @@ function optionsFromQuery(params: URLSearchParams): Partial<BenchOptions> | null
     timedSteps: number('steps', DEFAULT_OPTIONS.timedSteps),
     budgetMs: number('budget', DEFAULT_OPTIONS.budgetMs / 1000) * 1000,
     profile: params.get('profile') === '1',
+    fusedUpsampleConv: params.get('fused') === '1',
   };
 }
 

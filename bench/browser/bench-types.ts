@@ -35,6 +35,8 @@ export interface BenchOptions {
   budgetMs: number;
   /** Also run one `tf.profile`d step after the timed ones and report time per kernel. */
   profile: boolean;
+  /** Train G's UpSampling2D + Conv2D pairs as one fused op (src/gan/upsample-conv.ts; cpu/wasm only). */
+  fusedUpsampleConv: boolean;
 }
 
 /** One timed step, in ms; the phases are separated by `await loss.data()`. */
@@ -54,6 +56,8 @@ export interface KernelTime {
   name: string;
   calls: number;
   ms: number;
+  /** False for records that are not a kernel of the backend but wrap kernels listed themselves. */
+  registered: boolean;
 }
 
 export interface BenchEnvironment {

@@ -14,6 +14,7 @@ import {
   discriminatorFakePhase,
   discriminatorRealPhase,
   disposeGan,
+  generateForTraining,
   generatorPhase,
   stepNoise,
   trainStep,
@@ -92,8 +93,7 @@ async function timedStep(gan: Gan, set: ImageSet, stepIndex: number): Promise<St
   await dReal.loss.data();
   const t2 = performance.now();
   const dFake = phase(() => {
-    const fakes = gan.generator.apply(noise, { training: true }) as tf.Tensor4D;
-    return discriminatorFakePhase(gan, fakes);
+    return discriminatorFakePhase(gan, generateForTraining(gan, noise));
   });
   await dFake.loss.data();
   const t3 = performance.now();
@@ -116,7 +116,8 @@ async function profileStep(gan: Gan, set: ImageSet, stepIndex: number): Promise<
   const byName = new Map<string, KernelTime>();
   for (const kernel of info.kernels) {
     const ms = await kernel.kernelTimeMs;
-    const entry = byName.get(kernel.name) ?? { name: kernel.name, calls: 0, ms: 0 };
+    const registered = tf.getKernel(kernel.name, tf.getBackend()) !== undefined;
+    const entry = byName.get(kernel.name) ?? { name: kernel.name, calls: 0, ms: 0, registered };
     entry.calls += 1;
     entry.ms += typeof ms === 'number' ? ms : 0;
     byName.set(kernel.name, entry);
@@ -140,7 +141,7 @@ async function run(request: BenchWorkerRequest): Promise<void> {
   const problems = validateConfig(config);
   if (problems.length > 0) throw new Error(problems.join('; '));
   const set = randomImageSet(config.resolution, config.channels);
-  const gan = createGan(config);
+  const gan = createGan(config, { fusedUpsampleConv: options.fusedUpsampleConv });
   post({ type: 'ready', environment, initMs: performance.now() - started });
 
   try {

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../protocol/config.ts';
 import { STEP_METRICS, type StepMetricName } from '../protocol/metrics.ts';
 import { buildModels, type GanModels } from './architectures.ts';
+import { applyGeneratorForTraining } from './fused-generator.ts';
 import { deriveSeed } from './random.ts';
 
 /** Hyperparameters that may change between steps without rebuilding anything. */
@@ -17,13 +18,31 @@ export interface Gan extends GanModels {
   discriminatorOptimizer: tf.AdamOptimizer;
   /** The fixed latent vectors of the preview grid: [rows·cols, latent], drawn once per run. */
   previewSeed: tf.Tensor2D;
+  /**
+   * Whether G's UpSampling2D(2) + Conv2D 3×3 pairs train as one quarter-resolution op
+   * (src/gan/upsample-conv.ts): the same function with 2.25× fewer multiply-adds, on the
+   * backends that run it (cpu, wasm). The model and its saved weights are the same either way.
+   */
+  fusedUpsampleConv: boolean;
 }
+
+/** How the step is computed; none of it changes what the networks compute. */
+export interface EngineOptions {
+  fusedUpsampleConv?: boolean;
+}
+
+/**
+ * Default of {@link EngineOptions.fusedUpsampleConv}: on, because a whole Heaton step on wasm
+ * measured 1.65–1.7× faster with it at 32 px and 1.2–1.9× at 64 px (README, "Benchmarks");
+ * webgl/webgpu ignore it.
+ */
+export const FUSED_UPSAMPLE_CONV_DEFAULT = true;
 
 /**
  * Builds both networks, one Adam optimiser for each, and the fixed preview seed, all from
  * `config.seed`. The config must be valid (see validateConfig). Call disposeGan when done.
  */
-export function createGan(config: TrainConfig): Gan {
+export function createGan(config: TrainConfig, options: EngineOptions = {}): Gan {
   const models = buildModels(config);
   const previewCount = config.gridRows * config.gridCols;
   return {
@@ -32,6 +51,7 @@ export function createGan(config: TrainConfig): Gan {
     generatorOptimizer: tf.train.adam(config.generatorLearningRate, config.generatorBeta1),
     discriminatorOptimizer: tf.train.adam(config.discriminatorLearningRate, config.discriminatorBeta1),
     previewSeed: tf.randomNormal([previewCount, config.latentSize], 0, 1, 'float32', deriveSeed(config.seed, 'previewSeed')),
+    fusedUpsampleConv: options.fusedUpsampleConv ?? FUSED_UPSAMPLE_CONV_DEFAULT,
   };
 }
 
@@ -134,13 +154,18 @@ export function generatorPhase(gan: Gan, noise: tf.Tensor2D): PhaseResult {
     return updateOn(
       gan.generatorOptimizer,
       trainableVariables(gan.generator),
-      () => gan.discriminator.apply(gan.generator.apply(noise, { training: true }), { training: true }) as tf.Tensor,
+      () => gan.discriminator.apply(generateForTraining(gan, noise), { training: true }) as tf.Tensor,
       labels,
       true,
     );
   } finally {
     labels.dispose();
   }
+}
+
+/** G's images in training mode (BatchNorm on batch statistics) for `noise` [batch, latent]. */
+export function generateForTraining(gan: Pick<Gan, 'generator' | 'fusedUpsampleConv'>, noise: tf.Tensor2D): tf.Tensor4D {
+  return applyGeneratorForTraining(gan.generator, noise, gan.fusedUpsampleConv);
 }
 
 /** The latent batch of step `stepIndex`: [batch, latent] ~ N(0, 1), seeded from the run seed. */
@@ -164,7 +189,7 @@ export function trainStep(gan: Gan, realBatch: tf.Tensor4D, stepIndex: number, l
   return tf.tidy(() => {
     const noise = stepNoise({ ...gan.config, batchSize: realBatch.shape[0] }, stepIndex);
     const real = discriminatorRealPhase(gan, realBatch, live);
-    const fakeBatch = gan.generator.apply(noise, { training: true }) as tf.Tensor4D;
+    const fakeBatch = generateForTraining(gan, noise);
     const fake = discriminatorFakePhase(gan, fakeBatch);
     const generated = generatorPhase(gan, noise);
     const byName: Record<StepMetricName, tf.Scalar> = {
