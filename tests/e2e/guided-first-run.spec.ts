@@ -24,15 +24,24 @@ async function historyLength(page: Page): Promise<number> {
 function facesZip(count: number, side = 48): string {
   const folder = mkdtempSync(path.join(tmpdir(), 'ganvas-guided-'));
   const entries = Array.from({ length: count }, (_, i) => {
+    // Each image differs in its ground, its face's place and size, and its noise, so none is a
+    // near-duplicate of another after resizing (the loader keeps near-duplicates once).
+    const ground = 20 + ((i * 53) % 180);
+    const face = 255 - ground;
+    const cx = side / 2 + ((i % 5) - 2) * 3;
+    const cy = side / 2 + ((Math.floor(i / 5) % 5) - 2) * 3;
+    const rx = side * (0.22 + (i % 3) * 0.05);
+    const ry = side * (0.3 + (i % 4) * 0.04);
     const pixels = new Uint8Array(side * side * 3);
     for (let y = 0; y < side; y++) {
       for (let x = 0; x < side; x++) {
-        const inside = ((x - side / 2) / (side * 0.32)) ** 2 + ((y - side / 2) / (side * 0.42)) ** 2 < 1;
+        const inside = ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 < 1;
+        const noise = Math.imul(x * 7919 + y * 104729 + i * 1299709, 0x9e3779b1) >>> 27; // 0–31
         const at = (y * side + x) * 3;
-        const noise = Math.imul(x * 7919 + y * 104729 + i * 1299709, 0x9e3779b1) >>> 26; // 0–63
-        pixels[at] = inside ? 170 + (noise >> 1) : 20 + noise;
-        pixels[at + 1] = inside ? 130 + (noise >> 2) : 30 + noise;
-        pixels[at + 2] = inside ? 110 : 60 + noise;
+        const level = (inside ? face : ground) + noise - 16;
+        pixels[at] = Math.min(255, Math.max(0, level + 20));
+        pixels[at + 1] = Math.min(255, Math.max(0, level));
+        pixels[at + 2] = Math.min(255, Math.max(0, level - 20));
       }
     }
     return { name: `faces/${i}.png`, data: encodePng(side, side, 3, pixels) };
@@ -106,6 +115,7 @@ test.describe('a guided first run', () => {
     await openApp(page);
     await chooseCustomSettings(page);
     await page.getByLabel('Image size', { exact: true }).selectOption('16');
+    await page.getByLabel('Steps', { exact: true }).fill('4000');
     await loadCartoonFaces(page, 200);
     await page.getByRole('button', { name: 'Start training' }).click();
     await expect.poll(() => historyLength(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
@@ -126,6 +136,7 @@ test.describe('a guided first run', () => {
     // The settings panel shows the run's settings, not the defaults.
     await expect(page.getByRole('radio', { name: /^Custom/ })).toBeChecked();
     await expect(page.getByLabel('Image size', { exact: true })).toHaveValue('16');
+    await expect(page.getByLabel('Steps', { exact: true })).toHaveValue('4000');
   });
 
   test('at 390 px wide nothing scrolls sideways, before and during a run', async ({ page }) => {
