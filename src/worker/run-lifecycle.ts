@@ -6,6 +6,9 @@
  */
 import type { RunState } from '../protocol/messages.ts';
 
+/** A request the run's phase does not allow; the message is the sentence for the user. */
+export class RunRefusal extends Error {}
+
 export type RunPhase =
   /** Built (fresh weights or restored ones), nothing shown yet. */
   | { name: 'idle' }
@@ -68,26 +71,18 @@ const refuse = (refusal: string): Transition => ({ ok: false, refusal });
 
 const PAUSED: RunPhase = { name: 'paused', stepsToRun: 0 };
 
-/** Why a command cannot act on a run that will never train again. */
-function finishedRefusal(phase: RunPhase, command: RunCommand): string | null {
-  switch (phase.name) {
-    case 'disposed':
-      return 'This run has ended and was replaced; try again on the current run.';
-    case 'recovering':
-      return command.type === 'dispose' ? null : 'The GPU context was lost and the run is being restored from its last checkpoint; try again in a moment.';
-    default:
-      return null;
-  }
-}
+const DISPOSED_REFUSAL = 'This run has ended and was replaced; try again on the current run.';
+const RECOVERING_REFUSAL = 'The GPU context was lost and the run is being restored from its last checkpoint; try again in a moment.';
 
 /**
  * The next phase after `command` in `phase`, or a refusal sentence in the user's words.
  * Pure: it decides, the loop acts.
  */
 export function transition(phase: RunPhase, command: RunCommand): Transition {
-  const finished = finishedRefusal(phase, command);
-  if (finished) return refuse(finished);
+  if (phase.name === 'disposed') return refuse(DISPOSED_REFUSAL);
   if (command.type === 'dispose') return to({ name: 'disposed' });
+  // A run on a lost context never steps or reads its tensors again: it waits to be replaced.
+  if (phase.name === 'recovering') return refuse(RECOVERING_REFUSAL);
   if (command.type === 'between-steps') return to(phase);
   switch (phase.name) {
     case 'idle':
