@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { heldBackCount, QUALITY_MIN_IMAGES, type TrainConfig } from '../protocol/config.ts';
+import { describeError } from '../protocol/describe-error.ts';
 import { Charts } from './Charts.tsx';
 import { metricsToCsv } from './chart-data.ts';
 import { downloadBlob, generatorZip, gridsZip } from './downloads.ts';
@@ -30,7 +31,8 @@ export interface TrainingPanelProps {
   canStart: boolean;
   onStart(): void;
   /** Continue from a .ganvas file (the page may clear its history first). */
-  onLoadCheckpoint(file: File): void;
+  /** Resolves once the file's run replaced the current one; rejects (after the page showed why) when it did not. */
+  onLoadCheckpoint(file: File): Promise<unknown>;
   commands: TrainerCommands;
 }
 
@@ -61,41 +63,49 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
   const lastThroughput = state.throughput.at(-1)?.imagesPerSecond ?? 0;
   const hasRun = run !== null;
 
-  const [exportingCheckpoint, setExportingCheckpoint] = useState(false);
-  const downloadCheckpoint = async () => {
-    setExportingCheckpoint(true);
+  /** Why the last download failed, shown under the downloads until the next one starts. */
+  const [downloadError, setDownloadError] = useState<string | null>(null);
+  /** Every download button: busy while its request is in flight, then the file or the sentence. */
+  const runDownload = async (setBusy: (busy: boolean) => void, download: () => Promise<void>) => {
+    setBusy(true);
+    setDownloadError(null);
     try {
+      await download();
+    } catch (error) {
+      setDownloadError(describeError(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const [exportingCheckpoint, setExportingCheckpoint] = useState(false);
+  const downloadCheckpoint = () =>
+    runDownload(setExportingCheckpoint, async () => {
       const { step, bytes } = await commands.exportCheckpoint();
       downloadBlob(new Blob([bytes], { type: 'application/octet-stream' }), `ganvas-step-${step}.ganvas`);
-    } finally {
-      setExportingCheckpoint(false);
-    }
-  };
+    });
   const canCheckpoint = running || paused;
 
-  const downloadGenerator = async () => {
-    setExporting(true);
-    try {
+  const downloadGenerator = () =>
+    runDownload(setExporting, async () => {
       const { artifacts, summary } = await commands.exportGenerator();
       downloadBlob(await generatorZip(artifacts, summary), `ganvas-generator-step-${summary.step}.zip`);
-    } finally {
-      setExporting(false);
-    }
-  };
+    });
 
   const [exportingRecipe, setExportingRecipe] = useState(false);
-  const [recipeError, setRecipeError] = useState<string | null>(null);
-  const downloadRecipe = async () => {
-    setExportingRecipe(true);
-    setRecipeError(null);
-    try {
+  const downloadRecipe = () =>
+    runDownload(setExportingRecipe, async () => {
       const files = await commands.exportRecipe();
       downloadBlob(await recipeZip(files), `ganvas-recipe-step-${files.summary.step}.zip`);
-    } catch (error) {
-      setRecipeError(error instanceof Error ? error.message : String(error));
-    } finally {
-      setExportingRecipe(false);
-    }
+    });
+
+  const [loadingCheckpoint, setLoadingCheckpoint] = useState(false);
+  const loadCheckpoint = (file: File) => {
+    setLoadingCheckpoint(true);
+    // A refusal is shown in the page's error notice; the input becomes usable again either way.
+    onLoadCheckpoint(file)
+      .catch(() => undefined)
+      .finally(() => setLoadingCheckpoint(false));
   };
 
   const latestFrame = history.frames.at(-1);
@@ -142,14 +152,14 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
           </span>
         )}
         <label className="inline">
-          Load checkpoint…
+          {loadingCheckpoint ? 'Loading checkpoint…' : 'Load checkpoint…'}
           <input
             type="file"
             accept=".ganvas,application/octet-stream"
-            disabled={!state.backend}
+            disabled={!state.backend || loadingCheckpoint}
             onChange={(event) => {
               const file = event.target.files?.[0];
-              if (file) onLoadCheckpoint(file);
+              if (file) loadCheckpoint(file);
               event.target.value = '';
             }}
           />
@@ -232,9 +242,9 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
           <span id="recipe-hint" className="field-hint">
             The decoded images as Heaton's .npy ({recipeSize(state)}), both networks and the settings, to continue on a bigger machine.
           </span>
-          {recipeError && (
-            <p className="error" role="alert">
-              {recipeError}
+          {downloadError && (
+            <p className="error" role="alert" data-testid="download-error">
+              {downloadError}
             </p>
           )}
         </div>

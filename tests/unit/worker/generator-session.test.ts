@@ -80,7 +80,7 @@ function harness(options: { live?: boolean; set?: ImageSet | null } = {}) {
   };
   const failure = async (request: Unsent) => {
     const answer = await ask(request);
-    if (answer.type !== 'generate-failed') throw new Error(`expected a failure, got ${answer.type}`);
+    if (answer.type !== 'request-failed') throw new Error(`expected a failure, got ${answer.type}`);
     return answer.message;
   };
   const upload = (file: File) => ask({ type: 'load-generator', file });
@@ -274,7 +274,7 @@ describe('through the trainer', () => {
     const answerTo = (requestId: number) => posted.find((m) => 'requestId' in m && m.requestId === requestId);
     await handle({ type: 'init', preferred: 'cpu' });
     await handle({ type: 'generate', requestId: 1, source: 'live', seeds: [1] });
-    expect(answerTo(1)).toEqual({ type: 'generate-failed', requestId: 1, message: NO_LIVE_GENERATOR });
+    expect(answerTo(1)).toEqual({ type: 'request-failed', requestId: 1, message: NO_LIVE_GENERATOR });
 
     const pixels = new Uint8Array(8 * 16 * 16 * 3).map((_, i) => (i * 37) % 256).buffer;
     await handle({ type: 'load-pixels', name: 'Test', pixels, options: { side: 16, channels: 3, crop: 'centre' }, cartoon: null });

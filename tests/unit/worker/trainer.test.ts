@@ -121,17 +121,18 @@ describe('createTrainer checkpoints', () => {
     await handle({ type: 'pause' });
     await until(() => of('run-state').at(-1)?.state === 'paused');
     const before = of('run-state').at(-1)?.step;
-    await handle({ type: 'load-checkpoint', bytes: new TextEncoder().encode('not a checkpoint at all').buffer });
-    expect(of('error').at(-1)?.message).toBe('This file is not a Ganvas checkpoint.');
+    await handle({ type: 'load-checkpoint', requestId: 1, bytes: new TextEncoder().encode('not a checkpoint at all').buffer });
+    expect(of('request-failed')).toEqual([{ type: 'request-failed', requestId: 1, message: 'This file is not a Ganvas checkpoint.' }]);
     expect(of('run-restored')).toEqual([]);
 
     // A good file (exported from this run) restores; its step equals the exported one.
-    await handle({ type: 'export-checkpoint' });
+    await handle({ type: 'export-checkpoint', requestId: 2 });
     const file = of('checkpoint-file')[0];
     if (!file) throw new Error('no checkpoint file');
     expect(file.step).toBe(before);
-    await handle({ type: 'load-checkpoint', bytes: file.bytes });
+    await handle({ type: 'load-checkpoint', requestId: 3, bytes: file.bytes });
     expect(of('run-restored')[0]).toMatchObject({ reason: 'loaded', step: before });
+    expect(of('checkpoint-loaded')).toEqual([{ type: 'checkpoint-loaded', requestId: 3, step: before }]);
     await handle({ type: 'discard-stored' });
     expect(of('stored-checkpoint').at(-1)).toEqual({ type: 'stored-checkpoint', info: null });
     await handle({ type: 'stop' });
