@@ -25,7 +25,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { version as APP_VERSION } from '../../package.json';
-import { upgradeConfig, validateConfig, type TrainConfig } from '../protocol/config.ts';
+import { describeProblems, upgradeConfig, validateConfig, type TrainConfig } from '../protocol/config.ts';
 import { STEP_METRICS, type MetricRow, type QualityRow } from '../protocol/metrics.ts';
 import { createGan, disposeGan, type Gan } from './train-step.ts';
 
@@ -249,7 +249,7 @@ function setModelWeights(model: tf.LayersModel, weights: readonly WeightValues[]
 export async function restoreCheckpoint(checkpoint: Checkpoint): Promise<Gan> {
   const problems = validateConfig(checkpoint.config);
   if (problems.length > 0) {
-    throw new CheckpointError('invalid-config', `This checkpoint's settings are not valid: ${problems.join('; ')}.`);
+    throw new CheckpointError('invalid-config', `This checkpoint's settings are not valid. ${describeProblems(problems)}`);
   }
   const gan = createGan(checkpoint.config);
   try {
@@ -518,7 +518,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
 
   const problems = validateConfig(header.config);
   if (problems.length > 0) {
-    throw new CheckpointError('invalid-config', `This checkpoint's settings are not valid: ${problems.join('; ')}.`);
+    throw new CheckpointError('invalid-config', `This checkpoint's settings are not valid. ${describeProblems(problems)}`);
   }
 
   const groups: Record<TensorGroup, WeightValues[]> = { generator: [], discriminator: [], generatorOptimizer: [], discriminatorOptimizer: [] };

@@ -7,7 +7,7 @@
  * `request-failed` and a sentence for the user. Everything else the worker sends is a
  * `WorkerEvent`: news the page did not ask for by id (metrics, grids, run state).
  */
-import type { TrainConfig } from './config.ts';
+import type { LiveSettings, TrainConfig } from './config.ts';
 import type { CachedSetSummary, CartoonOrigin, DatasetOptions, DatasetReport, LoadProgress } from './dataset.ts';
 import type { MetricRow, QualityRow } from './metrics.ts';
 
@@ -41,13 +41,8 @@ export interface BackendRejection {
   reason: string;
 }
 
-/** Settings that may change while a run exists; they apply from the next step. */
-export type LiveSettings = Pick<TrainConfig, 'generatorLearningRate' | 'discriminatorLearningRate' | 'labelSmoothing' | 'previewEvery'>;
-
-export function liveSettingsOf(config: TrainConfig): LiveSettings {
-  const { generatorLearningRate, discriminatorLearningRate, labelSmoothing, previewEvery } = config;
-  return { generatorLearningRate, discriminatorLearningRate, labelSmoothing, previewEvery };
-}
+/** Settings that may change while a run exists: defined once, in config.ts (LIVE_SETTINGS). */
+export { liveSettingsOf, type LiveSettings } from './config.ts';
 
 export type RunState = 'running' | 'paused' | 'done' | 'stopped';
 

@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { HEATON_DEFAULTS, validateConfig, type TrainConfig } from '../protocol/config.ts';
+import { HEATON_DEFAULTS, liveSettingsOf, sameLiveSettings, validateConfig, type TrainConfig } from '../protocol/config.ts';
 import { cartoonOriginOf, type CropMode, type DatasetOptions } from '../protocol/dataset.ts';
-import { liveSettingsOf } from '../protocol/messages.ts';
 import { BackendBadge } from './BackendBadge.tsx';
 import { CheckpointBanner } from './CheckpointBanner.tsx';
 import { DatasetPanel } from './DatasetPanel.tsx';
@@ -16,10 +15,6 @@ type DataSource = { kind: 'zip'; file: File } | { kind: 'cartoon'; count: number
 
 /** The built-in set is drawn from this seed, so "cartoon faces" means the same faces everywhere. */
 const CARTOON_SEED = 2024;
-
-function sameLive(a: TrainConfig, b: TrainConfig): boolean {
-  return JSON.stringify(liveSettingsOf(a)) === JSON.stringify(liveSettingsOf(b));
-}
 
 export function App() {
   const history = useGridHistory();
@@ -128,7 +123,7 @@ export function App() {
     (next: TrainConfig) => {
       const { config: previous, runExists: live } = latest.current;
       setConfig(next);
-      if (live && !sameLive(previous, next) && validateConfig(next).length === 0) commands.setLive(liveSettingsOf(next));
+      if (live && !sameLiveSettings(previous, next) && validateConfig(next).length === 0) commands.setLive(liveSettingsOf(next));
     },
     [commands],
   );

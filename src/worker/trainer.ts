@@ -13,7 +13,7 @@ import { hashPixels } from '../data/pixel-hash.ts';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type Checkpoint } from '../gan/checkpoint.ts';
 import { renderGrid } from '../gan/grid.ts';
 import { createGan, disposeGan, generatePreview } from '../gan/train-step.ts';
-import { validateConfig, type TrainConfig } from '../protocol/config.ts';
+import { describeProblems, validateConfig, type TrainConfig } from '../protocol/config.ts';
 import { describeError } from '../protocol/describe-error.ts';
 import { cartoonOriginOf, datasetIdentity, type CartoonOrigin, type DatasetOptions, type DatasetReport } from '../protocol/dataset.ts';
 import { assertNever, liveSettingsOf, type BackendName, type RestoreReason, type StoredCheckpointInfo, type ToWorker, type WorkerRequest } from '../protocol/messages.ts';
@@ -29,7 +29,7 @@ export type { Post } from './post.ts';
 
 /** Why `config` cannot train on `set`, as sentences; empty when it can. */
 export function problemsStarting(config: TrainConfig, set: ImageSet | null): string[] {
-  const problems = validateConfig(config);
+  const problems = validateConfig(config).map(({ message }) => message);
   if (!set) return [...problems, 'no training images are loaded: drop a zip or use the cartoon faces first'];
   if (set.side !== config.resolution || set.channels !== config.channels) {
     const colour = (c: number) => (c === 3 ? 'RGB' : 'grayscale');
@@ -116,7 +116,7 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
   async function postUntrainedPreview(config: TrainConfig): Promise<void> {
     const problems = validateConfig(config);
     if (problems.length > 0) {
-      post({ type: 'error', message: `Invalid settings: ${problems.join('; ')}.`, recoverable: true });
+      post({ type: 'error', message: `Invalid settings. ${describeProblems(problems)}`, recoverable: true });
       return;
     }
     const gan = createGan(config);

@@ -32,7 +32,7 @@ test('a run that goes NaN pauses, rolls back to the last checkpoint and says to 
   await expect.poll(() => currentStep(page)).toBe(Number(rolledBackTo));
 
   // The settings panel shows the rates in force, flagged as out of range.
-  await expect(page.getByRole('listitem').filter({ hasText: /generator learning rate must be between 1e-7 and 1, got/ })).toBeVisible();
+  await expect(page.getByRole('listitem').filter({ hasText: /^Generator learning rate: enter a number from 1e-7 to 1 \(.+ is too large\)$/ })).toBeVisible();
   await page.getByRole('button', { name: 'Dismiss' }).click();
   for (const label of ['Generator learning rate', 'Discriminator learning rate']) {
     const slider = page.getByLabel(label, { exact: true });

@@ -52,7 +52,7 @@ describe('createTrainer', () => {
     const { posted, handle } = harness();
     await handle({ type: 'preview', config: { ...TINY, batchSize: 0 } });
     expect(posted).toEqual([
-      { type: 'error', message: 'Invalid settings: batch size must be between 1 and 512, got 0.', recoverable: true },
+      { type: 'error', message: 'Invalid settings. Batch size: enter a whole number from 1 to 512 (0 is too small).', recoverable: true },
     ]);
   });
 });
