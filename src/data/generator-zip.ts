@@ -5,7 +5,7 @@
  * fail to be ours gets a GeneratorZipError whose message tells a non-expert what to do.
  */
 import * as tf from '@tensorflow/tfjs';
-import { upgradeConfig, validateConfig, type TrainConfig } from '../protocol/config.ts';
+import { upgradeConfig, describeProblems, validateConfig, type TrainConfig } from '../protocol/config.ts';
 import { isBackendName, type RunSummary } from '../protocol/messages.ts';
 import { formatBytes, openZip, readEntry, ZipError, type ZipArchive, type ZipEntry } from './zip-reader.ts';
 
@@ -261,7 +261,7 @@ function parseSummary(json: unknown, fileName: string): RunSummary {
   const config = upgradeConfig(json.config);
   const problems = validateConfig(config);
   if (problems.length > 0) {
-    throw new GeneratorZipError(`ganvas-run.json in “${fileName}” has invalid settings: ${problems.join('; ')}. ${WHAT_TO_DO}`);
+    throw new GeneratorZipError(`ganvas-run.json in “${fileName}” has invalid settings. ${describeProblems(problems)} ${WHAT_TO_DO}`);
   }
   const step = typeof json.step === 'number' && Number.isInteger(json.step) && json.step >= 0 ? json.step : 0;
   const seed = typeof json.seed === 'number' && Number.isFinite(json.seed) ? json.seed : config.seed;

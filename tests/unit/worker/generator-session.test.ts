@@ -227,7 +227,7 @@ describe('load-generator', () => {
       [good('tfjs.zip', { 'ganvas-run.json': undefined }), /^“tfjs\.zip” has a model\.json but no ganvas-run\.json, so it is not a generator downloaded from Ganvas\./],
       [good('noweights.zip', { 'weights.bin': undefined }), /^“noweights\.zip” is missing weights\.bin/],
       [good('short.zip', { 'weights.bin': new Uint8Array(10) }), /^weights\.bin in “short\.zip” holds 10 bytes but model\.json describes/],
-      [good('bad-config.zip', { 'ganvas-run.json': JSON.stringify({ ...SUMMARY, config: { ...TINY, batchSize: 0 } }) }), /has invalid settings: batch size must be between 1 and 512, got 0\./],
+      [good('bad-config.zip', { 'ganvas-run.json': JSON.stringify({ ...SUMMARY, config: { ...TINY, batchSize: 0 } }) }), /has invalid settings\. Batch size: enter a whole number from 1 to 512 \(0 is too small\)\./],
       [good('shape.zip', { 'ganvas-run.json': JSON.stringify({ ...SUMMARY, config: { ...TINY, resolution: 32 } }) }), /does not match its ganvas-run\.json: it makes \[batch, 16, 16, 3\] but the run made 32×32 images/],
       [good('unbuildable.zip', { 'model.json': JSON.stringify({ ...buildModelJson(artifacts), modelTopology: { class_name: 'Nope', config: {} } }) }), /^TensorFlow\.js could not build a model from “unbuildable\.zip”/],
     ];
