@@ -4,6 +4,7 @@ import { createTrainer } from '../../../src/worker/trainer.ts';
 import { HEATON_DEFAULTS, gridSize, type TrainConfig } from '../../../src/protocol/config.ts';
 import type { FromWorker } from '../../../src/protocol/messages.ts';
 import { createMemoryCheckpointStore } from './memory-checkpoint-store.ts';
+import { stepControl } from './turns.ts';
 
 /** Drives the worker's logic directly, as the worker shell does, collecting what it posts. */
 function harness() {
@@ -64,17 +65,11 @@ describe('createTrainer checkpoints', () => {
 
   function withStore(store = createMemoryCheckpointStore()) {
     const posted: FromWorker[] = [];
-    const handle = createTrainer((message) => posted.push(message), { openStore: async () => store });
+    const control = stepControl(posted);
+    const handle = createTrainer((message) => posted.push(message), { openStore: async () => store, ...control.deps });
+    control.bind(handle);
     const of = <T extends FromWorker['type']>(type: T) => posted.filter((m): m is Extract<FromWorker, { type: T }> => m.type === type);
-    return { posted, handle, of, store };
-  }
-
-  async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-    const start = performance.now();
-    while (!condition()) {
-      if (performance.now() - start > timeoutMs) throw new Error('timed out');
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    return { posted, handle, of, store, control };
   }
 
   test('a saved run is offered after a "reload" and resumes only on the same data', async () => {
@@ -83,8 +78,10 @@ describe('createTrainer checkpoints', () => {
     expect(first.of('stored-checkpoint')).toEqual([{ type: 'stored-checkpoint', info: null }]);
     await first.handle({ type: 'load-pixels', name: 'Cartoon faces', pixels: pixels(), options, cartoon: { count: 8, seed: 7 } });
     expect(first.of('dataset')[0]?.identity).toBe('cartoon:v1:8:7:16:3');
+    first.control.pauseAt(3);
     await first.handle({ type: 'start', config: SMALL });
-    await until(() => first.of('checkpoint-saved').some((m) => m.step >= 3));
+    await first.handle.whenSettled();
+    expect(first.of('checkpoint-saved').some((m) => m.step >= 3)).toBe(true);
     await first.handle({ type: 'stop' });
 
     // A new worker on the same storage: the page reloaded.
@@ -107,19 +104,21 @@ describe('createTrainer checkpoints', () => {
     expect(restored?.rows.length).toBe(info?.step);
     expect(second.of('run-state').at(-1)).toMatchObject({ state: 'paused', step: info?.step });
     await second.handle({ type: 'step' });
-    await until(() => second.of('run-state').some((m) => m.step === (info?.step ?? 0) + 1));
+    await second.handle.whenSettled();
+    expect(second.of('run-state').at(-1)).toMatchObject({ state: 'paused', step: (info?.step ?? 0) + 1 });
     await second.handle({ type: 'stop' });
   });
 
   test('a corrupt checkpoint file shows its message and leaves the run untouched', async () => {
-    const { handle, of } = withStore();
+    const { handle, of, control } = withStore();
     await handle({ type: 'init', preferred: 'cpu' });
     await handle({ type: 'load-pixels', name: 'Test', pixels: pixels(), options, cartoon: null });
     expect(of('dataset')[0]?.identity).toMatch(/^pixels:v1:[0-9a-f]{16}:8:16:3:centre$/);
+    control.pauseAt(3);
     await handle({ type: 'start', config: SMALL });
-    await until(() => of('checkpoint-saved').length > 0);
-    await handle({ type: 'pause' });
-    await until(() => of('run-state').at(-1)?.state === 'paused');
+    await handle.whenSettled();
+    expect(of('checkpoint-saved').length).toBeGreaterThan(0);
+    expect(of('run-state').at(-1)?.state).toBe('paused');
     const before = of('run-state').at(-1)?.step;
     await handle({ type: 'load-checkpoint', requestId: 1, bytes: new TextEncoder().encode('not a checkpoint at all').buffer });
     expect(of('request-failed')).toEqual([{ type: 'request-failed', requestId: 1, message: 'This file is not a Ganvas checkpoint.' }]);
