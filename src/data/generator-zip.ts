@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { upgradeConfig, describeProblems, validateConfig, type TrainConfig } from '../protocol/config.ts';
 import { isBackendName, type RunSummary } from '../protocol/messages.ts';
 import { formatBytes, openZip, readEntry, ZipError, type ZipArchive, type ZipEntry } from './zip-reader.ts';
+import { describeError } from '../protocol/describe-error.ts';
 
 /** Why an uploaded file is not a usable generator; `message` is written for the user. */
 export class GeneratorZipError extends Error {
@@ -72,7 +73,7 @@ export async function readGeneratorZip(file: Blob, fileName: string): Promise<Ge
  */
 export async function buildGeneratorFromZip(contents: GeneratorZipContents, fileName: string): Promise<tf.LayersModel> {
   const cannotBuild = (error: unknown) =>
-    new GeneratorZipError(`TensorFlow.js could not build a model from “${fileName}” (${firstSentence(describe(error))}). The zip may be damaged or edited. ${WHAT_TO_DO}`);
+    new GeneratorZipError(`TensorFlow.js could not build a model from “${fileName}” (${firstSentence(describeError(error))}). The zip may be damaged or edited. ${WHAT_TO_DO}`);
   const { modelTopology, weightSpecs = [], weightData } = contents.artifacts;
   let model: tf.LayersModel;
   try {
@@ -125,7 +126,7 @@ async function openArchive(file: Blob, fileName: string): Promise<ZipArchive> {
     if (error instanceof ZipError && error.code === 'not-a-zip') {
       throw new GeneratorZipError(`“${fileName}” is not a zip file. ${WHAT_TO_DO}`);
     }
-    throw new GeneratorZipError(`“${fileName}” could not be read: ${describe(error)} ${WHAT_TO_DO}`);
+    throw new GeneratorZipError(`“${fileName}” could not be read: ${describeError(error)} ${WHAT_TO_DO}`);
   }
 }
 
@@ -146,7 +147,7 @@ async function readBytes(archive: ZipArchive, entry: ZipEntry, maxBytes: number,
   try {
     return await readEntry(archive, entry, { maxBytes });
   } catch (error) {
-    throw new GeneratorZipError(`“${fileName}” could not be read: ${describe(error)} ${WHAT_TO_DO}`);
+    throw new GeneratorZipError(`“${fileName}” could not be read: ${describeError(error)} ${WHAT_TO_DO}`);
   }
 }
 
@@ -283,6 +284,3 @@ function firstSentence(text: string): string {
   return (end >= 0 ? line.slice(0, end) : line).replace(/\.$/, '');
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -30,6 +30,7 @@ import { createRandom, randomInt } from '../gan/random.ts';
 import type { GridLayout } from '../protocol/config.ts';
 import { datasetIdentity, type CacheOutcome, type CropMode, type DatasetOptions, type DatasetReport, type IngestSkipReason, type LoadProgress, type SkippedGroup } from '../protocol/dataset.ts';
 import { hashPixels } from './pixel-hash.ts';
+import { describeError } from '../protocol/describe-error.ts';
 
 /** Why a whole load failed. 'cancelled' is the user's own abort, not a failure to show. */
 export type IngestErrorCode =
@@ -681,9 +682,6 @@ function whenCancelled(signal: AbortSignal): { promise: Promise<never>; dispose(
   return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
 }
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function formatMegabytes(bytes: number): string {
   return `${Math.round(bytes / (1024 * 1024)).toLocaleString('en-US')} MB`;

@@ -193,7 +193,7 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
             dispatch({
               type: 'load-failed',
               cancelled,
-              message: cancelled ? 'Loading was cancelled.' : `Could not draw the cartoon faces: ${error instanceof Error ? error.message : String(error)}`,
+              message: cancelled ? 'Loading was cancelled.' : `Could not draw the cartoon faces: ${describeError(error)}`,
             });
           });
       },

@@ -17,6 +17,7 @@ import { latentForSeed, slerp } from '../protocol/latent.ts';
 import { assertNever, type GeneratorSource, type RgbaImage, type ToWorker, type UploadedGeneratorInfo } from '../protocol/messages.ts';
 import type { Post } from './post.ts';
 import { RunRefusal } from './run-lifecycle.ts';
+import { describeError } from '../protocol/describe-error.ts';
 
 export type GeneratorRequest = Extract<ToWorker, { type: 'load-generator' | 'generate' | 'walk' | 'nearest-real' }>;
 
@@ -206,7 +207,7 @@ export function createGeneratorSession(deps: GeneratorSessionDeps): GeneratorSes
 /** The sentence the user sees for a failed request. */
 function failureMessage(request: GeneratorRequest, error: unknown): string {
   if (error instanceof RequestFailure || error instanceof GeneratorZipError || error instanceof RunRefusal) return error.message;
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = describeError(error);
   if (request.type === 'load-generator') {
     return `Could not load “${request.file.name}”: ${reason}. Check that it is the zip Ganvas’s “Download generator” saved, and try again.`;
   }
