@@ -27,6 +27,7 @@ import * as tf from '@tensorflow/tfjs';
 import { version as APP_VERSION } from '../../package.json';
 import { describeProblems, upgradeConfig, validateConfig, type TrainConfig } from '../protocol/config.ts';
 import { STEP_METRICS, type MetricRow, type QualityRow } from '../protocol/metrics.ts';
+import { crc32 } from '../protocol/crc32.ts';
 import { createGan, disposeGan, type Gan } from './train-step.ts';
 
 /** Bumped whenever the layout or the header's meaning changes; older readers then refuse cleanly. */
@@ -547,15 +548,3 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
 }
 
 // src/data/zip-reader.ts has a CRC-32 too, but gan may not import data (one-way layers).
-const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-/** CRC-32 (IEEE, as in zip and PNG) of `data`, as an unsigned 32-bit number. */
-export function crc32(data: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (let i = 0; i < data.length; i++) crc = (CRC_TABLE[(crc ^ (data[i] ?? 0)) & 0xff] ?? 0) ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
