@@ -185,7 +185,10 @@ type QueuedCommand =
 export function createTrainingRun(initialConfig: TrainConfig, context: RunContext, origin: RunOrigin | null = null): TrainingRun {
   const { set } = context;
   const now = context.now ?? (() => performance.now());
-  const turnYield = context.yieldTurn ? null : createTurnYield();
+  // WebGL keeps setTimeout: in Chromium's worker (SwiftShader) a run yielding through MessageChannel
+  // showed no step in 2 minutes (tests/e2e/gpu-loss.spec.ts, 2026-12-05); tfjs polls WebGL
+  // fences with timers, which back-to-back channel tasks appear to starve. Measured, not understood.
+  const turnYield = context.yieldTurn ? null : createTurnYield(context.backend === 'webgl' ? {} : undefined);
   const yieldTurn = context.yieldTurn ?? (() => turnYield?.next() ?? Promise.resolve());
   const config: TrainConfig = { ...initialConfig };
   let phase: RunPhase = { name: 'idle' };
