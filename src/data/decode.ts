@@ -7,6 +7,7 @@
  * onto white; pack RGB or luma bytes.
  */
 import { isWithinPixelLimit, readImageDimensions, sniffImageFormat, sourceSizeProblem, type SourceSizeRules } from './image-header.ts';
+import { describeError } from '../protocol/describe-error.ts';
 
 /** How a non-square image becomes square. */
 export type CropMode = 'centre' | 'squash';
@@ -76,7 +77,7 @@ export async function decodeToPixels(bytes: Uint8Array, options: DecodeOptions):
       premultiplyAlpha: 'default',
     });
   } catch (error) {
-    return { ok: false, reason: 'corrupt', message: `could not decode ${format.toUpperCase()}: ${describe(error)}` };
+    return { ok: false, reason: 'corrupt', message: `could not decode ${format.toUpperCase()}: ${describeError(error)}` };
   }
 
   try {
@@ -90,7 +91,7 @@ export async function decodeToPixels(bytes: Uint8Array, options: DecodeOptions):
     const rgba = options.resize === 'halving' ? resizeByHalving(decoded, rect, side) : await resizeByBitmap(decoded, rect, side);
     return { ok: true, pixels: packPixels(rgba, side, channels) };
   } catch (error) {
-    return { ok: false, reason: 'corrupt', message: `could not resize: ${describe(error)}` };
+    return { ok: false, reason: 'corrupt', message: `could not resize: ${describeError(error)}` };
   } finally {
     // Bitmaps hold decoded pixels outside the JS heap; close rather than wait for GC.
     decoded.close();
@@ -224,6 +225,3 @@ function ownBuffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : bytes.slice();
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

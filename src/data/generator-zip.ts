@@ -5,9 +5,10 @@
  * fail to be ours gets a GeneratorZipError whose message tells a non-expert what to do.
  */
 import * as tf from '@tensorflow/tfjs';
-import { upgradeConfig, validateConfig, type TrainConfig } from '../protocol/config.ts';
+import { upgradeConfig, describeProblems, validateConfig, type TrainConfig } from '../protocol/config.ts';
 import { isBackendName, type RunSummary } from '../protocol/messages.ts';
 import { formatBytes, openZip, readEntry, ZipError, type ZipArchive, type ZipEntry } from './zip-reader.ts';
+import { describeError } from '../protocol/describe-error.ts';
 
 /** Why an uploaded file is not a usable generator; `message` is written for the user. */
 export class GeneratorZipError extends Error {
@@ -72,7 +73,7 @@ export async function readGeneratorZip(file: Blob, fileName: string): Promise<Ge
  */
 export async function buildGeneratorFromZip(contents: GeneratorZipContents, fileName: string): Promise<tf.LayersModel> {
   const cannotBuild = (error: unknown) =>
-    new GeneratorZipError(`TensorFlow.js could not build a model from “${fileName}” (${firstSentence(describe(error))}). The zip may be damaged or edited. ${WHAT_TO_DO}`);
+    new GeneratorZipError(`TensorFlow.js could not build a model from “${fileName}” (${firstSentence(describeError(error))}). The zip may be damaged or edited. ${WHAT_TO_DO}`);
   const { modelTopology, weightSpecs = [], weightData } = contents.artifacts;
   let model: tf.LayersModel;
   try {
@@ -125,7 +126,7 @@ async function openArchive(file: Blob, fileName: string): Promise<ZipArchive> {
     if (error instanceof ZipError && error.code === 'not-a-zip') {
       throw new GeneratorZipError(`“${fileName}” is not a zip file. ${WHAT_TO_DO}`);
     }
-    throw new GeneratorZipError(`“${fileName}” could not be read: ${describe(error)} ${WHAT_TO_DO}`);
+    throw new GeneratorZipError(`“${fileName}” could not be read: ${describeError(error)} ${WHAT_TO_DO}`);
   }
 }
 
@@ -146,7 +147,7 @@ async function readBytes(archive: ZipArchive, entry: ZipEntry, maxBytes: number,
   try {
     return await readEntry(archive, entry, { maxBytes });
   } catch (error) {
-    throw new GeneratorZipError(`“${fileName}” could not be read: ${describe(error)} ${WHAT_TO_DO}`);
+    throw new GeneratorZipError(`“${fileName}” could not be read: ${describeError(error)} ${WHAT_TO_DO}`);
   }
 }
 
@@ -261,7 +262,7 @@ function parseSummary(json: unknown, fileName: string): RunSummary {
   const config = upgradeConfig(json.config);
   const problems = validateConfig(config);
   if (problems.length > 0) {
-    throw new GeneratorZipError(`ganvas-run.json in “${fileName}” has invalid settings: ${problems.join('; ')}. ${WHAT_TO_DO}`);
+    throw new GeneratorZipError(`ganvas-run.json in “${fileName}” has invalid settings. ${describeProblems(problems)} ${WHAT_TO_DO}`);
   }
   const step = typeof json.step === 'number' && Number.isInteger(json.step) && json.step >= 0 ? json.step : 0;
   const seed = typeof json.seed === 'number' && Number.isFinite(json.seed) ? json.seed : config.seed;
@@ -283,6 +284,3 @@ function firstSentence(text: string): string {
   return (end >= 0 ? line.slice(0, end) : line).replace(/\.$/, '');
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -31,6 +31,7 @@ import { createRandom, randomInt } from '../gan/random.ts';
 import type { GridLayout } from '../protocol/config.ts';
 import { datasetIdentity, type CacheOutcome, type CropMode, type DatasetOptions, type DatasetReport, type IngestSkipReason, type LoadProgress, type SkippedGroup } from '../protocol/dataset.ts';
 import { hashPixels } from './pixel-hash.ts';
+import { describeError } from '../protocol/describe-error.ts';
 
 /** Why a whole load failed. 'cancelled' is the user's own abort, not a failure to show. */
 export type IngestErrorCode =
@@ -871,9 +872,6 @@ function whenCancelled(signal: AbortSignal): { promise: Promise<never>; dispose(
   return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
 }
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** "512 B", "10 KB", "1,024 MB": sizes as the advice and skipped names show them. */
 function formatBytes(bytes: number): string {

@@ -25,8 +25,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { version as APP_VERSION } from '../../package.json';
-import { upgradeConfig, validateConfig, type TrainConfig } from '../protocol/config.ts';
+import { describeProblems, upgradeConfig, validateConfig, type TrainConfig } from '../protocol/config.ts';
 import { STEP_METRICS, type MetricRow, type QualityRow } from '../protocol/metrics.ts';
+import { crc32 } from '../protocol/crc32.ts';
 import { createGan, disposeGan, type Gan } from './train-step.ts';
 
 /** Bumped whenever the layout or the header's meaning changes; older readers then refuse cleanly. */
@@ -249,7 +250,7 @@ function setModelWeights(model: tf.LayersModel, weights: readonly WeightValues[]
 export async function restoreCheckpoint(checkpoint: Checkpoint): Promise<Gan> {
   const problems = validateConfig(checkpoint.config);
   if (problems.length > 0) {
-    throw new CheckpointError('invalid-config', `This checkpoint's settings are not valid: ${problems.join('; ')}.`);
+    throw new CheckpointError('invalid-config', `This checkpoint's settings are not valid. ${describeProblems(problems)}`);
   }
   const gan = createGan(checkpoint.config);
   try {
@@ -518,7 +519,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
 
   const problems = validateConfig(header.config);
   if (problems.length > 0) {
-    throw new CheckpointError('invalid-config', `This checkpoint's settings are not valid: ${problems.join('; ')}.`);
+    throw new CheckpointError('invalid-config', `This checkpoint's settings are not valid. ${describeProblems(problems)}`);
   }
 
   const groups: Record<TensorGroup, WeightValues[]> = { generator: [], discriminator: [], generatorOptimizer: [], discriminatorOptimizer: [] };
@@ -547,15 +548,3 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
 }
 
 // src/data/zip-reader.ts has a CRC-32 too, but gan may not import data (one-way layers).
-const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-/** CRC-32 (IEEE, as in zip and PNG) of `data`, as an unsigned 32-bit number. */
-export function crc32(data: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (let i = 0; i < data.length; i++) crc = (CRC_TABLE[(crc ^ (data[i] ?? 0)) & 0xff] ?? 0) ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}

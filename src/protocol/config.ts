@@ -161,38 +161,75 @@ function formatNumber(value: number): string {
   return Number.isInteger(value) ? value.toLocaleString('en-US') : String(value);
 }
 
+/** One problem with a setting: which field, and what to do, in the user's words. */
+export interface ConfigProblem {
+  field: keyof TrainConfig;
+  /** E.g. "Batch size: enter a whole number from 1 to 512 (0 is too small)". */
+  message: string;
+}
+
+function capitalised(label: string): string {
+  return label.charAt(0).toUpperCase() + label.slice(1);
+}
+
+/** "enter a whole number from 1 to 512", "enter a number from 0 to 0.5". */
+function rangeAdvice(rule: NumericRule): string {
+  return `enter ${rule.integer ? 'a whole number' : 'a number'} from ${formatNumber(rule.min)} to ${formatNumber(rule.max)}`;
+}
+
 /**
- * Checks every field and returns one readable sentence per problem (empty when valid), e.g.
- * "batch size must be between 1 and 512, got 0". Accepts untrusted input (a form, a file).
+ * Checks every field and returns one problem per bad field (empty when valid). Accepts
+ * untrusted input (a form, a file): a value that is not a number at all is told what to enter,
+ * never shown back as "NaN".
  */
-export function validateConfig(config: TrainConfig): string[] {
-  const problems: string[] = [];
+export function validateConfig(config: TrainConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
   const { architecture, resolution, channels } = config;
 
   if (!ARCHITECTURES.includes(architecture)) {
-    problems.push(`architecture must be one of ${ARCHITECTURES.join(', ')}, got ${String(architecture)}`);
+    problems.push({ field: 'architecture', message: `Architecture: choose ${ARCHITECTURES.join(' or ')}` });
   } else if (!SUPPORTED_RESOLUTIONS[architecture].includes(resolution)) {
-    problems.push(
-      `resolution for ${architecture} must be one of ${SUPPORTED_RESOLUTIONS[architecture].join(', ')} px, got ${String(resolution)}`,
-    );
+    problems.push({ field: 'resolution', message: `Resolution: ${architecture} trains at ${SUPPORTED_RESOLUTIONS[architecture].join(', ')} px; choose one of them` });
   }
   if (!CHANNEL_CHOICES.includes(channels)) {
-    problems.push(`channels must be 1 (grayscale) or 3 (RGB), got ${String(channels)}`);
+    problems.push({ field: 'channels', message: 'Colour: choose grayscale or RGB' });
   }
   for (const [field, rule] of Object.entries(NUMERIC_RULES) as [keyof typeof NUMERIC_RULES, NumericRule][]) {
     const value = config[field];
+    const label = capitalised(rule.label);
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      problems.push(`${rule.label} must be a number, got ${String(value)}`);
+      problems.push({ field, message: `${label}: ${rangeAdvice(rule)}` });
     } else if (value < rule.min || value > rule.max) {
-      problems.push(`${rule.label} must be between ${formatNumber(rule.min)} and ${formatNumber(rule.max)}, got ${formatNumber(value)}`);
+      problems.push({ field, message: `${label}: ${rangeAdvice(rule)} (${formatNumber(value)} is too ${value < rule.min ? 'small' : 'large'})` });
     } else if (rule.integer && !Number.isInteger(value)) {
-      problems.push(`${rule.label} must be a whole number, got ${formatNumber(value)}`);
+      problems.push({ field, message: `${label}: ${rangeAdvice(rule)} (${formatNumber(value)} is not whole)` });
     }
   }
   if (typeof config.flip !== 'boolean') {
-    problems.push(`flip must be true or false, got ${String(config.flip)}`);
+    problems.push({ field: 'flip', message: 'Flip: choose on or off' });
   }
   return problems;
+}
+
+/** The problems as one sentence each, for a notice ("Invalid settings. Batch size: … ."). */
+export function describeProblems(problems: readonly ConfigProblem[]): string {
+  return problems.map((problem) => `${problem.message}.`).join(' ');
+}
+
+/**
+ * The settings that may change while a run exists (they apply from the next step). The one list:
+ * the LiveSettings type, the panel's live/locked fields and the comparison all derive from it.
+ */
+export const LIVE_SETTINGS = ['generatorLearningRate', 'discriminatorLearningRate', 'labelSmoothing', 'previewEvery'] as const satisfies readonly (keyof TrainConfig)[];
+export type LiveSetting = (typeof LIVE_SETTINGS)[number];
+export type LiveSettings = Pick<TrainConfig, LiveSetting>;
+
+export function liveSettingsOf(config: LiveSettings): LiveSettings {
+  return Object.fromEntries(LIVE_SETTINGS.map((key) => [key, config[key]])) as unknown as LiveSettings;
+}
+
+export function sameLiveSettings(a: LiveSettings, b: LiveSettings): boolean {
+  return LIVE_SETTINGS.every((key) => Object.is(a[key], b[key]));
 }
 
 /** Grid canvas size in pixels for a config, following Heaton's layout. */

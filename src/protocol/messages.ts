@@ -1,8 +1,13 @@
 /**
  * The typed protocol between the page and the training worker. Every message is a tagged
  * union member; both sides switch on `type` exhaustively (see assertNever).
+ *
+ * The reply convention: a `ToWorker` message that expects an answer carries a `requestId`, and
+ * the worker answers it exactly once, with its reply (a `WorkerReply` repeating the id) or with
+ * `request-failed` and a sentence for the user. Everything else the worker sends is a
+ * `WorkerEvent`: news the page did not ask for by id (metrics, grids, run state).
  */
-import type { TrainConfig } from './config.ts';
+import type { LiveSettings, TrainConfig } from './config.ts';
 import type { CachedSetSummary, CartoonOrigin, DatasetOptions, DatasetReport, LoadProgress } from './dataset.ts';
 import type { MetricRow, QualityRow } from './metrics.ts';
 import type { CandidateTiming } from './presets.ts';
@@ -45,13 +50,8 @@ export interface BackendRejection {
   reason: string;
 }
 
-/** Settings that may change while a run exists; they apply from the next step. */
-export type LiveSettings = Pick<TrainConfig, 'generatorLearningRate' | 'discriminatorLearningRate' | 'labelSmoothing' | 'previewEvery'>;
-
-export function liveSettingsOf(config: TrainConfig): LiveSettings {
-  const { generatorLearningRate, discriminatorLearningRate, labelSmoothing, previewEvery } = config;
-  return { generatorLearningRate, discriminatorLearningRate, labelSmoothing, previewEvery };
-}
+/** Settings that may change while a run exists: defined once, in config.ts (LIVE_SETTINGS). */
+export { liveSettingsOf, type LiveSettings } from './config.ts';
 
 export type RunState = 'running' | 'paused' | 'done' | 'stopped';
 
@@ -138,9 +138,10 @@ export type ToWorker =
   /** End the run; the trained generator stays available for download. */
   | { type: 'stop' }
   | { type: 'set-live'; live: LiveSettings }
-  | { type: 'export-generator' }
-  /** Capture the run now (between steps) and send it back as checkpoint-file bytes. */
-  | { type: 'export-checkpoint' }
+  /** The current run's generator, for "Download generator"; answered by `generator`. */
+  | { type: 'export-generator'; requestId: number }
+  /** Capture the run now (between steps); answered by `checkpoint-file` with its bytes. */
+  | { type: 'export-checkpoint'; requestId: number }
   /**
    * Continue from the checkpoint in browser storage, on the loaded set (which must be the same
    * data) or, for a zip, on its decoded set from the cache. `quiet`: when neither has the data,
@@ -148,12 +149,15 @@ export type ToWorker =
    */
   | { type: 'resume-stored'; quiet?: boolean }
   | { type: 'discard-stored' }
-  /** Continue from a checkpoint file's bytes; a bad file leaves the current run untouched. */
-  | { type: 'load-checkpoint'; bytes: ArrayBuffer }
   /**
-   * Generate view. Requests carry a `requestId` that the answer (or `generate-failed`) repeats.
-   * `load-generator`: read a generator zip downloaded earlier; answered by `generator-loaded` or
-   * `generate-failed` (a zip that isn't ours gets a message and replaces nothing).
+   * Continue from a checkpoint file's bytes, replacing the current run (even a running one) once
+   * its step in flight has ended; answered by `checkpoint-loaded`. A bad file leaves the
+   * current run untouched.
+   */
+  | { type: 'load-checkpoint'; requestId: number; bytes: ArrayBuffer }
+  /**
+   * Generate view. `load-generator`: read a generator zip downloaded earlier; answered by
+   * `generator-loaded` (a zip that isn't ours fails with a message and replaces nothing).
    */
   | { type: 'load-generator'; requestId: number; file: File }
   /** Faces for integer seeds, from the live or the uploaded generator; answered by `faces`. */
@@ -168,7 +172,8 @@ export type ToWorker =
   /** The current run's recipe for Keras or PyTorch, built between steps; answered by `recipe`. */
   | { type: 'export-recipe'; requestId: number; target: RecipeTarget };
 
-export type FromWorker =
+/** What the worker sends unasked: news about the backend, the data, the run. */
+export type WorkerEvent =
   /** `wasmThreads`: threads the wasm backend uses, or null on other backends. */
   | { type: 'ready'; backend: BackendName; rejected: BackendRejection[]; crossOriginIsolated: boolean; wasmThreads: number | null }
   /** A fixed-seed grid: `untrained` previews before a run, `training` ones every preview interval. */
@@ -192,15 +197,12 @@ export type FromWorker =
       memory: { numTensors: number; numBytes: number };
       live: LiveSettings;
     }
-  | { type: 'generator'; artifacts: GeneratorArtifacts; summary: RunSummary }
   | { type: 'error'; message: string; recoverable: boolean }
   /** The checkpoint in browser storage after init or a discard (null: none). */
   | { type: 'stored-checkpoint'; info: StoredCheckpointInfo | null }
   /** An automatic checkpoint was saved, or could not be (training carries on either way). */
   | { type: 'checkpoint-saved'; step: number }
   | { type: 'checkpoint-save-failed'; step: number; message: string }
-  /** Encoded checkpoint bytes (transferred), for "Download checkpoint". */
-  | { type: 'checkpoint-file'; step: number; bytes: ArrayBuffer }
   /**
    * The GPU context (WebGL) or device (WebGPU) of `lostBackend` was lost at `lostAtStep`; the
    * worker now runs on `backend`, and the run was rebuilt from its last checkpoint at
@@ -210,7 +212,15 @@ export type FromWorker =
   /** The run was rebuilt at `step`, paused; `rows` is the whole metric history up to it. */
   | { type: 'run-restored'; reason: RestoreReason; step: number; config: TrainConfig; rows: MetricRow[]; quality: QualityRow[] }
   /** A quality measurement (SWD) of the current run finished. */
-  | { type: 'quality'; row: QualityRow }
+  | { type: 'quality'; row: QualityRow };
+
+/** The one answer to a request, repeating its `requestId`. */
+export type WorkerReply =
+  | { type: 'generator'; requestId: number; artifacts: GeneratorArtifacts; summary: RunSummary }
+  /** Encoded checkpoint bytes (transferred), for "Download checkpoint". */
+  | { type: 'checkpoint-file'; requestId: number; step: number; bytes: ArrayBuffer }
+  /** The file's run replaced the current one, paused at `step` (run-restored carries the rest). */
+  | { type: 'checkpoint-loaded'; requestId: number; step: number }
   | { type: 'generator-loaded'; requestId: number; info: UploadedGeneratorInfo }
   /**
    * Faces in the order of the request's seeds; pixels transferred. `step`: the live run's step
@@ -221,8 +231,13 @@ export type FromWorker =
   | { type: 'nearest-real'; requestId: number; generated: GeneratedFace; matches: NearestImage[] }
   /** A recipe zip (streamed into a Blob in the worker) and the name to save it under. */
   | { type: 'recipe'; requestId: number; zip: Blob; fileName: string }
-  /** A Generate-view or recipe request failed; `message` says why and what to do. Nothing else changed. */
-  | { type: 'generate-failed'; requestId: number; message: string };
+  /** The request failed; `message` says why and what to do, in the user's words. Nothing else changed. */
+  | { type: 'request-failed'; requestId: number; message: string };
+
+export type FromWorker = WorkerEvent | WorkerReply;
+
+/** Requests: the messages that expect exactly one reply. */
+export type WorkerRequest = Extract<ToWorker, { requestId: number }>;
 
 /** Compile-time exhaustiveness check for switches over message types. */
 export function assertNever(value: never): never {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { HEATON_DEFAULTS, validateConfig, type TrainConfig } from '../protocol/config.ts';
+import { HEATON_DEFAULTS, liveSettingsOf, sameLiveSettings, validateConfig, type TrainConfig } from '../protocol/config.ts';
 import {
   describeCandidate,
   pickQuickLook,
@@ -11,7 +11,6 @@ import {
   type Preset,
 } from '../protocol/presets.ts';
 import { cartoonOriginOf, type CropMode, type DatasetOptions } from '../protocol/dataset.ts';
-import { liveSettingsOf } from '../protocol/messages.ts';
 import { BackendBadge } from './BackendBadge.tsx';
 import { CheckpointBanner } from './CheckpointBanner.tsx';
 import { DatasetPanel } from './DatasetPanel.tsx';
@@ -30,10 +29,6 @@ type DataSource = { kind: 'zip'; file: File } | { kind: 'cartoon'; count: number
 
 /** The built-in set is drawn from this seed, so "cartoon faces" means the same faces everywhere. */
 const CARTOON_SEED = 2024;
-
-function sameLive(a: TrainConfig, b: TrainConfig): boolean {
-  return JSON.stringify(liveSettingsOf(a)) === JSON.stringify(liveSettingsOf(b));
-}
 
 /** The settings the page opens with: the link's, else this browser's, else Quick look. */
 function openingSettings(): { preset: Preset; config: TrainConfig } {
@@ -225,7 +220,7 @@ export function App() {
       setConfig(next);
       // Any edit is the user's own choice: Custom (a preset is chosen only by picking it).
       if (!live) setPreset('custom');
-      if (live && !sameLive(previous, next) && validateConfig(next).length === 0) commands.setLive(liveSettingsOf(next));
+      if (live && !sameLiveSettings(previous, next) && validateConfig(next).length === 0) commands.setLive(liveSettingsOf(next));
     },
     [commands],
   );

@@ -20,6 +20,7 @@ import { GenerateWalk } from './GenerateWalk.tsx';
 import { frameToPngBlob } from './media/frames.ts';
 import type { TrainerCommands } from './use-trainer.ts';
 import './generate.css';
+import { describeError } from '../protocol/describe-error.ts';
 
 /** How many training images "Nearest real images" shows. */
 const NEAREST_COUNT = 4;
@@ -42,9 +43,6 @@ function writePins(seeds: readonly number[]): void {
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 export interface GeneratePanelProps {
   commands: TrainerCommands;
@@ -108,7 +106,7 @@ export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runS
           return { faces: mode === 'prepend' ? [...added, ...kept] : [...kept, ...added], drawnAtStep: step ?? previous.drawnAtStep };
         });
       } catch (failure) {
-        if (ticket === generation.current) setError(messageOf(failure));
+        if (ticket === generation.current) setError(describeError(failure));
       } finally {
         if (ticket === generation.current) setBusy(null);
       }
@@ -180,7 +178,7 @@ export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runS
       setBusy(null);
       switchSource('uploaded', seedsForSwitch);
     } catch (failure) {
-      setError(messageOf(failure));
+      setError(describeError(failure));
       setBusy(null);
     }
   };
@@ -222,7 +220,7 @@ export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runS
       if (!face) return;
       frameToPngBlob(rgbaFrame(face.image), scale).then(
         (blob) => downloadBlob(blob, facePngName(seed, scale)),
-        (failure: unknown) => setError(`Could not make the PNG: ${messageOf(failure)}`),
+        (failure: unknown) => setError(`Could not make the PNG: ${describeError(failure)}`),
       );
     },
     [shown.faces],
@@ -238,7 +236,7 @@ export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runS
         const answer = await commands.nearestReal(source, seed, NEAREST_COUNT);
         if (ticket === generation.current) setNearest(answer);
       } catch (failure) {
-        if (ticket === generation.current) setError(messageOf(failure));
+        if (ticket === generation.current) setError(describeError(failure));
       } finally {
         if (ticket === generation.current) setBusy(null);
       }

@@ -20,6 +20,7 @@ import { GenerateImage } from './GenerateImage.tsx';
 import { upscaleNearest } from './media/frames.ts';
 import { encodeWebm, webmSupport } from './media/webm-encoder.ts';
 import type { TrainerCommands } from './use-trainer.ts';
+import { describeError } from '../protocol/describe-error.ts';
 
 type WebmSupport = Awaited<ReturnType<typeof webmSupport>>;
 
@@ -64,7 +65,7 @@ export const GenerateWalk = memo(function GenerateWalk({ commands, source, pinne
     let current = true;
     webmSupport().then(
       (support) => current && setWebm(support),
-      (error: unknown) => current && setWebm({ supported: false, reason: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) => current && setWebm({ supported: false, reason: describeError(error) }),
     );
     return () => {
       current = false;
@@ -96,7 +97,7 @@ export const GenerateWalk = memo(function GenerateWalk({ commands, source, pinne
       setIndex(0);
       direction.current = 1;
     } catch (error) {
-      onError(error instanceof Error ? error.message : String(error));
+      onError(describeError(error));
     } finally {
       setFetching(false);
     }
@@ -130,7 +131,7 @@ export const GenerateWalk = memo(function GenerateWalk({ commands, source, pinne
       }
       downloadBlob(new Blob(writer.finish(), { type: 'image/gif' }), walkFileName(current.from, current.to, 'gif'));
     } catch (error) {
-      onError(`Could not make the GIF: ${error instanceof Error ? error.message : String(error)}`);
+      onError(`Could not make the GIF: ${describeError(error)}`);
     } finally {
       if (encodeAbort.current === controller) encodeAbort.current = null;
       setEncoding(null);
@@ -149,7 +150,7 @@ export const GenerateWalk = memo(function GenerateWalk({ commands, source, pinne
       });
       if (!controller.signal.aborted) downloadBlob(blob, walkFileName(current.from, current.to, 'webm'));
     } catch (error) {
-      if (!controller.signal.aborted) onError(`Could not make the WebM: ${error instanceof Error ? error.message : String(error)}`);
+      if (!controller.signal.aborted) onError(`Could not make the WebM: ${describeError(error)}`);
     } finally {
       if (encodeAbort.current === controller) encodeAbort.current = null;
       setEncoding(null);

@@ -266,8 +266,8 @@ export const HyperparameterPanel = memo(function HyperparameterPanel({
         <div className="hp-summary" role="alert">
           <p>{problems.length === 1 ? 'One setting needs fixing:' : `${problems.length} settings need fixing:`}</p>
           <ul>
-            {problems.map((problem) => (
-              <li key={problem}>{problem}</li>
+            {problems.map(({ field, message }) => (
+              <li key={`${field}: ${message}`}>{message}</li>
             ))}
           </ul>
         </div>

@@ -3,6 +3,7 @@ import { heldBackCount, QUALITY_MIN_IMAGES, type TrainConfig } from '../protocol
 import type { RecipeTarget } from '../protocol/messages.ts';
 import { estimateRun, YOUNG_RUN_GRID_EVERY_MS, YOUNG_RUN_MS } from '../protocol/presets.ts';
 import { addRateSample, approxDuration, msPerStep as rateMsPerStep, type RateSample } from './durations.ts';
+import { describeError } from '../protocol/describe-error.ts';
 import { Charts } from './Charts.tsx';
 import { metricsToCsv } from './chart-data.ts';
 import { downloadBlob, generatorZip, gridsZip } from './downloads.ts';
@@ -60,7 +61,8 @@ export interface TrainingPanelProps {
   canStart: boolean;
   onStart(): void;
   /** Continue from a .ganvas file (the page may clear its history first). */
-  onLoadCheckpoint(file: File): void;
+  /** Resolves once the file's run replaced the current one; rejects (after the page showed why) when it did not. */
+  onLoadCheckpoint(file: File): Promise<unknown>;
   commands: TrainerCommands;
   /** How long a step of these settings takes here (from the probe), for the estimate before Start. */
   estimate: { msPerStep: number; basis: string } | null;
@@ -131,41 +133,52 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
   const lastThroughput = state.throughput.at(-1)?.imagesPerSecond ?? 0;
   const hasRun = run !== null;
 
-  const [exportingCheckpoint, setExportingCheckpoint] = useState(false);
-  const downloadCheckpoint = async () => {
-    setExportingCheckpoint(true);
+  /** Why the last download failed, shown under the downloads until the next one starts. */
+  const [downloadError, setDownloadError] = useState<string | null>(null);
+  /** Every download button: busy while its request is in flight, then the file or the sentence. */
+  const runDownload = async (setBusy: (busy: boolean) => void, download: () => Promise<void>) => {
+    setBusy(true);
+    setDownloadError(null);
     try {
+      await download();
+    } catch (error) {
+      setDownloadError(describeError(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const [exportingCheckpoint, setExportingCheckpoint] = useState(false);
+  const downloadCheckpoint = () =>
+    runDownload(setExportingCheckpoint, async () => {
       const { step, bytes } = await commands.exportCheckpoint();
       downloadBlob(new Blob([bytes], { type: 'application/octet-stream' }), `ganvas-step-${step}.ganvas`);
-    } finally {
-      setExportingCheckpoint(false);
-    }
-  };
+    });
   const canCheckpoint = running || paused;
 
-  const downloadGenerator = async () => {
-    setExporting(true);
-    try {
+  const downloadGenerator = () =>
+    runDownload(setExporting, async () => {
       const { artifacts, summary } = await commands.exportGenerator();
       downloadBlob(await generatorZip(artifacts, summary), `ganvas-generator-step-${summary.step}.zip`);
-    } finally {
-      setExporting(false);
-    }
-  };
+    });
 
   const [exportingRecipe, setExportingRecipe] = useState<RecipeTarget | null>(null);
-  const [recipeError, setRecipeError] = useState<string | null>(null);
-  const downloadRecipe = async (target: RecipeTarget) => {
-    setExportingRecipe(target);
-    setRecipeError(null);
-    try {
-      const { zip, fileName } = await commands.exportRecipe(target);
-      downloadBlob(zip, fileName);
-    } catch (error) {
-      setRecipeError(error instanceof Error ? error.message : String(error));
-    } finally {
-      setExportingRecipe(null);
-    }
+  const downloadRecipe = (target: RecipeTarget) =>
+    runDownload(
+      (busy) => setExportingRecipe(busy ? target : null),
+      async () => {
+        const { zip, fileName } = await commands.exportRecipe(target);
+        downloadBlob(zip, fileName);
+      },
+    );
+
+  const [loadingCheckpoint, setLoadingCheckpoint] = useState(false);
+  const loadCheckpoint = (file: File) => {
+    setLoadingCheckpoint(true);
+    // A refusal is shown in the page's error notice; the button becomes usable again either way.
+    onLoadCheckpoint(file)
+      .catch(() => undefined)
+      .finally(() => setLoadingCheckpoint(false));
   };
 
   const latestFrame = history.frames.at(-1);
@@ -238,8 +251,13 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
             Saved at step {state.checkpoint.savedStep.toLocaleString('en-US')}
           </span>
         )}
-        <button type="button" disabled={!state.backend || running} onClick={() => checkpointInput.current?.click()} title={running ? 'Pause or stop the run first' : undefined}>
-          Load checkpoint…
+        <button
+          type="button"
+          disabled={!state.backend || running || loadingCheckpoint}
+          onClick={() => checkpointInput.current?.click()}
+          title={running ? 'Pause or stop the run first' : undefined}
+        >
+          {loadingCheckpoint ? 'Loading checkpoint…' : 'Load checkpoint…'}
         </button>
         <input
           ref={checkpointInput}
@@ -249,7 +267,7 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
           accept=".ganvas,application/octet-stream"
           onChange={(event) => {
             const file = event.target.files?.[0];
-            if (file) onLoadCheckpoint(file);
+            if (file) loadCheckpoint(file);
             event.target.value = '';
           }}
         />
@@ -345,9 +363,9 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
             PyTorch: train.py continues this run exactly (one process, or many with torchrun) and writes a checkpoint and a generator zip that
             “Load checkpoint…” and the Generate view take back.
           </span>
-          {recipeError && (
-            <p className="error" role="alert">
-              {recipeError}
+          {downloadError && (
+            <p className="error" role="alert" data-testid="download-error">
+              {downloadError}
             </p>
           )}
         </div>

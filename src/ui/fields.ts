@@ -10,7 +10,10 @@ import {
   NUMERIC_RULES,
   RESOLUTIONS,
   SUPPORTED_RESOLUTIONS,
+  LIVE_SETTINGS,
   type Architecture,
+  type ConfigProblem,
+  type LiveSetting,
   type Resolution,
   type TrainConfig,
 } from '../protocol/config.ts';
@@ -48,9 +51,9 @@ export interface FieldMeta {
   hint: string;
 }
 
-/** Fields the worker accepts while a run exists (they apply from the next step). */
-export const LIVE_FIELDS = ['generatorLearningRate', 'discriminatorLearningRate', 'labelSmoothing', 'previewEvery'] as const satisfies readonly FieldKey[];
-export type LiveField = (typeof LIVE_FIELDS)[number];
+/** Fields the worker accepts while a run exists (they apply from the next step): protocol's one list. */
+export const LIVE_FIELDS = LIVE_SETTINGS satisfies readonly FieldKey[];
+export type LiveField = LiveSetting;
 
 /** Whether `key` may change while a run exists. */
 export function isLiveField(key: FieldKey): key is LiveField {
@@ -365,27 +368,10 @@ export function formatFieldValue(key: FieldKey, config: TrainConfig): string {
   return String(Number(value.toPrecision(6)));
 }
 
-/** What each validation sentence starts with, per field (validateConfig's wording). */
-const PROBLEM_PREFIXES: { prefix: string; key: FieldKey }[] = [
-  { prefix: 'architecture ', key: 'architecture' },
-  { prefix: 'resolution ', key: 'resolution' },
-  { prefix: 'channels ', key: 'channels' },
-  { prefix: 'flip ', key: 'flip' },
-  ...(Object.keys(NUMERIC_RULES) as RangeField[]).map((key) => ({ prefix: `${NUMERIC_RULES[key].label} `, key })),
-];
-// Longest first, so a label that prefixes another can never steal its sentences.
-PROBLEM_PREFIXES.sort((a, b) => b.prefix.length - a.prefix.length);
-
-/**
- * Files each validateConfig sentence under the field it concerns; sentences no field claims
- * go under `null` (shown only in the summary).
- */
-export function problemsByField(problems: readonly string[]): Map<FieldKey | null, string[]> {
-  const byField = new Map<FieldKey | null, string[]>();
-  for (const problem of problems) {
-    const key = PROBLEM_PREFIXES.find(({ prefix }) => problem.startsWith(prefix))?.key ?? null;
-    byField.set(key, [...(byField.get(key) ?? []), problem]);
-  }
+/** Files each validateConfig problem's message under the field it names. */
+export function problemsByField(problems: readonly ConfigProblem[]): Map<FieldKey, string[]> {
+  const byField = new Map<FieldKey, string[]>();
+  for (const { field, message } of problems) byField.set(field, [...(byField.get(field) ?? []), message]);
   return byField;
 }
 

@@ -7,7 +7,7 @@ import {
   assertNever,
   type BackendName,
   type BackendRejection,
-  type FromWorker,
+  type WorkerEvent,
   type LiveSettings,
   type RunState,
   type StoredCheckpointInfo,
@@ -131,7 +131,7 @@ export function elapsedMs(run: RunView, now: number): number {
  * Applies one worker message or page action. `now` is performance.now(), passed in so the
  * reducer stays pure.
  */
-export function reduceTrainer(state: TrainerState, action: FromWorker | PageAction, now: number): TrainerState {
+export function reduceTrainer(state: TrainerState, action: WorkerEvent | PageAction, now: number): TrainerState {
   switch (action.type) {
     case 'ready':
       return { ...state, backend: action.backend, rejected: action.rejected, crossOriginIsolated: action.crossOriginIsolated, wasmThreads: action.wasmThreads };
@@ -183,8 +183,6 @@ export function reduceTrainer(state: TrainerState, action: FromWorker | PageActi
         run: state.run ? { ...state.run, step: Math.max(state.run.step, last.step) } : state.run,
       };
     }
-    case 'generator':
-      return state;
     case 'error':
       return { ...state, error: { message: action.message, recoverable: action.recoverable }, previewBusy: false };
     case 'stored-checkpoint':
@@ -193,8 +191,6 @@ export function reduceTrainer(state: TrainerState, action: FromWorker | PageActi
       return { ...state, checkpoint: { savedStep: action.step, failure: null } };
     case 'checkpoint-save-failed':
       return { ...state, checkpoint: { ...state.checkpoint, failure: action.message } };
-    case 'checkpoint-file':
-      return state;
     case 'run-restored': {
       // The charts continue the restored history; anything after its step is gone.
       const keptThroughput = state.throughput.filter((t) => t.step <= action.step);
@@ -216,14 +212,6 @@ export function reduceTrainer(state: TrainerState, action: FromWorker | PageActi
     }
     case 'quality':
       return { ...state, quality: [...state.quality.filter((row) => row.step < action.row.step), action.row] };
-    case 'generator-loaded':
-    case 'faces':
-    case 'walk-frames':
-    case 'nearest-real':
-    case 'recipe':
-    case 'generate-failed':
-      // Answers to requests; use-trainer settles their promises, they change no shared state.
-      return state;
     case 'backend-lost':
       // The run itself arrives as run-restored; this names the new backend and says what happened.
       return { ...state, backend: action.backend, error: { message: action.message, recoverable: true } };

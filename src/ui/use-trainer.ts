@@ -11,6 +11,9 @@ import {
   isBackendName,
   type BackendName,
   type FromWorker,
+  type WorkerEvent,
+  type WorkerReply,
+  type WorkerRequest,
   type GeneratedFace,
   type GeneratorArtifacts,
   type GeneratorSource,
@@ -23,7 +26,9 @@ import {
   type RunSummary,
   type ToWorker,
 } from '../protocol/messages.ts';
+import { describeError } from '../protocol/describe-error.ts';
 import { rasteriseCartoonFaces } from './cartoon-rasteriser.ts';
+import { createPendingRequests, type ReplyOf } from './pending-requests.ts';
 import { INITIAL_TRAINER_STATE, reduceTrainer, type GridFrame, type PageAction, type TrainerState } from './trainer-state.ts';
 
 /** `?backend=wasm` (or webgpu, webgl, cpu) forces a backend; anything else means automatic. */
@@ -57,13 +62,17 @@ export interface TrainerCommands {
   /** Resumes the stored run; `quiet`: say nothing when its data is neither loaded nor cached. */
   resumeStored(quiet?: boolean): void;
   discardStored(): void;
-  loadCheckpoint(file: File): void;
+  /** Replaces the current run (running or not) with the file's; resolves with its step. */
+  loadCheckpoint(file: File): Promise<number>;
   listCache(): void;
   clearCache(): void;
   dismissError(): void;
   /** A resumed run's clock, kept by the page (history-store.ts): the elapsed time it had trained. */
   restoreElapsed(ms: number): void;
-  /** Generate view: each rejects with an Error whose message is the worker's explanation. */
+  /**
+   * Requests (the exports, loadCheckpoint and these) reject with an Error whose message is the
+   * worker's sentence for the user, and all reject when the worker dies.
+   */
   loadGenerator(file: File): Promise<UploadedGeneratorInfo>;
   /** Faces for `seeds`, and the live run's step they were drawn at (null for an uploaded generator). */
   generate(source: GeneratorSource, seeds: number[]): Promise<{ faces: GeneratedFace[]; step: number | null }>;
@@ -71,15 +80,6 @@ export interface TrainerCommands {
   nearestReal(source: GeneratorSource, seed: number, count: number): Promise<{ generated: GeneratedFace; matches: NearestImage[] }>;
   /** A recipe zip for `target`, built in the worker, with the name to save it under. */
   exportRecipe(target: RecipeTarget): Promise<{ zip: Blob; fileName: string }>;
-}
-
-/** Worker answers to requests that carry a requestId. */
-type Answer = Extract<FromWorker, { requestId: number }>;
-
-/** Requests in flight, by id; each settles once, when its answer (or generate-failed) arrives. */
-interface PendingRequest {
-  resolve(answer: Answer): void;
-  reject(error: Error): void;
 }
 
 export interface TrainerHooks {
@@ -91,15 +91,13 @@ export interface TrainerHooks {
 
 export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; commands: TrainerCommands } {
   const [state, dispatch] = useReducer(
-    (current: TrainerState, action: FromWorker | PageAction) => reduceTrainer(current, action, performance.now()),
+    (current: TrainerState, action: WorkerEvent | PageAction) => reduceTrainer(current, action, performance.now()),
     INITIAL_TRAINER_STATE,
   );
   const workerRef = useRef<Worker | null>(null);
   const hooksRef = useRef(hooks);
-  const pendingExport = useRef<{ resolve: (value: { artifacts: GeneratorArtifacts; summary: RunSummary }) => void } | null>(null);
-  const pendingCheckpoint = useRef<{ resolve: (value: { step: number; bytes: ArrayBuffer }) => void } | null>(null);
   const cartoonAbort = useRef<AbortController | null>(null);
-  const requests = useRef(new Map<number, PendingRequest>());
+  const requests = useRef(createPendingRequests());
   const nextRequestId = useRef(1);
 
   useEffect(() => {
@@ -120,30 +118,18 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
           pixels: new Uint8ClampedArray(message.image.pixels.slice(0)),
         });
       }
-      if (message.type === 'generator') {
-        pendingExport.current?.resolve({ artifacts: message.artifacts, summary: message.summary });
-        pendingExport.current = null;
-      }
-      if (message.type === 'checkpoint-file') {
-        pendingCheckpoint.current?.resolve({ step: message.step, bytes: message.bytes });
-        pendingCheckpoint.current = null;
-      }
-      if (message.type === 'run-restored') hooksRef.current.onRunRestored?.(message.config, message.reason, message.step);
       if ('requestId' in message) {
-        const pending = requests.current.get(message.requestId);
-        requests.current.delete(message.requestId);
-        if (message.type === 'generate-failed') pending?.reject(new Error(message.message));
-        else pending?.resolve(message);
+        requests.current.settle(message);
         return;
       }
+      if (message.type === 'run-restored') hooksRef.current.onRunRestored?.(message.config, message.reason, message.step);
       // Charts and grids update several times a second: render them as transitions, which
       // React splits into small slices, so clicks and typing stay responsive while training.
       if (message.type === 'metrics' || message.type === 'grid') startTransition(() => dispatch(message));
       else dispatch(message);
     };
     worker.onerror = (event) => {
-      for (const pending of requests.current.values()) pending.reject(new Error('The training engine stopped unexpectedly.'));
-      requests.current.clear();
+      requests.current.rejectAll('The training engine stopped unexpectedly; reload the page.');
       dispatch({
         type: 'page/worker-crashed',
         message: `The training engine stopped unexpectedly (${event.message || 'unknown error'}). Download what you need, then reload the page.`,
@@ -151,9 +137,11 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
     };
     const init: ToWorker = { type: 'init', preferred: preferredBackendFromUrl(), everyCore: everyCoreFromUrl() };
     worker.postMessage(init);
+    const pending = requests.current;
     return () => {
       worker.terminate();
       workerRef.current = null;
+      pending.rejectAll('The training engine was shut down; reload the page.');
     };
   }, []);
 
@@ -161,23 +149,17 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
     workerRef.current?.postMessage(message, transfer);
   }, []);
 
-  /**
-   * Sends a request with a fresh id and resolves with the answer of type `type`. An answer of
-   * another type (a protocol bug) rejects rather than resolving with the wrong shape.
-   */
+  /** Sends a request (with a fresh id from newRequestId) and resolves with its one reply. */
   const request = useCallback(
-    <K extends Answer['type']>(type: K, message: ToWorker, transfer: Transferable[] = []): Promise<Extract<Answer, { type: K }>> =>
-      new Promise((resolve, reject) => {
-        if (!workerRef.current) {
-          reject(new Error('The training engine is not running; reload the page.'));
-          return;
-        }
-        if (!('requestId' in message)) throw new Error('request: message has no requestId');
-        requests.current.set(message.requestId, {
-          resolve: (answer) => (answer.type === type ? resolve(answer as Extract<Answer, { type: K }>) : reject(new Error(`Unexpected answer ${answer.type} to a ${message.type} request.`))),
-          reject,
-        });
-        workerRef.current.postMessage(message, transfer);
+    <K extends Exclude<WorkerReply['type'], 'request-failed'>>(
+      type: K,
+      message: WorkerRequest,
+      transfer: Transferable[] = [],
+    ): Promise<ReplyOf<K>> =>
+      requests.current.send(type, message, (sent) => {
+        const worker = workerRef.current;
+        if (!worker) throw new Error('The training engine is not running; reload the page.');
+        worker.postMessage(sent, transfer);
       }),
     [],
   );
@@ -226,7 +208,7 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
             dispatch({
               type: 'load-failed',
               cancelled,
-              message: cancelled ? 'Loading was cancelled.' : `Could not draw the cartoon faces: ${error instanceof Error ? error.message : String(error)}`,
+              message: cancelled ? 'Loading was cancelled.' : `Could not draw the cartoon faces: ${describeError(error)}`,
             });
           });
       },
@@ -243,25 +225,31 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
       step: () => send({ type: 'step' }),
       stop: () => send({ type: 'stop' }),
       setLive: (live) => send({ type: 'set-live', live }),
-      exportGenerator() {
-        return new Promise((resolve) => {
-          pendingExport.current = { resolve };
-          send({ type: 'export-generator' });
-        });
+      async exportGenerator() {
+        const { artifacts, summary } = await request('generator', { type: 'export-generator', requestId: newRequestId() });
+        return { artifacts, summary };
       },
-      exportCheckpoint() {
-        return new Promise((resolve) => {
-          pendingCheckpoint.current = { resolve };
-          send({ type: 'export-checkpoint' });
-        });
+      async exportCheckpoint() {
+        const { step, bytes } = await request('checkpoint-file', { type: 'export-checkpoint', requestId: newRequestId() });
+        return { step, bytes };
       },
       resumeStored: (quiet = false) => send({ type: 'resume-stored', quiet }),
       discardStored: () => send({ type: 'discard-stored' }),
-      loadCheckpoint(file) {
-        file.arrayBuffer().then(
-          (bytes) => send({ type: 'load-checkpoint', bytes }, [bytes]),
-          (error: unknown) => dispatch({ type: 'error', message: `Could not read ${file.name}: ${error instanceof Error ? error.message : String(error)}`, recoverable: true }),
-        );
+      async loadCheckpoint(file) {
+        try {
+          let bytes: ArrayBuffer;
+          try {
+            bytes = await file.arrayBuffer();
+          } catch (error) {
+            throw new Error(`Could not read ${file.name}: ${describeError(error)}`, { cause: error });
+          }
+          const { step } = await request('checkpoint-loaded', { type: 'load-checkpoint', requestId: newRequestId(), bytes }, [bytes]);
+          return step;
+        } catch (error) {
+          // Shown where checkpoint problems always were: the page's error notice.
+          dispatch({ type: 'error', message: describeError(error), recoverable: true });
+          throw error;
+        }
       },
       listCache: () => send({ type: 'list-cache' }),
       clearCache: () => send({ type: 'clear-cache' }),

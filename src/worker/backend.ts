@@ -11,6 +11,7 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { BACKEND_PREFERENCE, type BackendName, type BackendRejection } from '../protocol/messages.ts';
 import { registerCpuResizeNearestNeighborGradFix, registerWasmTrainingKernels } from './wasm-kernels.ts';
+import { describeError } from '../protocol/describe-error.ts';
 
 // The wasm binaries ship with the app (Vite copies them to assets/); nothing comes from a CDN.
 setWasmPaths({
@@ -149,7 +150,7 @@ async function initialiseFirst(
       }
       return { backend, rejected, wasmThreads: backend === 'wasm' ? getThreadsCount() : null };
     } catch (error) {
-      rejected.push({ backend, reason: error instanceof Error ? error.message : String(error) });
+      rejected.push({ backend, reason: describeError(error) });
     }
   }
   throw new Error(`No tfjs backend could be initialised: ${rejected.map((r) => `${r.backend}: ${r.reason}`).join('; ')}`);

@@ -8,6 +8,7 @@ import { decodeToPixels, type DecodeResult } from '../data/decode.ts';
 import { assertNever } from '../protocol/messages.ts';
 // Types only: a value import would pull the pool (and its `new Worker(...)`) into this worker's bundle.
 import type { DecodeWorkerRequest, DecodeWorkerResponse } from './decode-pool.ts';
+import { describeError } from '../protocol/describe-error.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -23,7 +24,7 @@ async function handle(request: DecodeWorkerRequest): Promise<void> {
         result = await decodeToPixels(request.bytes, request.options);
       } catch (error) {
         // decodeToPixels returns bad images as results; a throw is a fault worth reporting as one.
-        reply({ type: 'failed', id: request.id, message: error instanceof Error ? error.message : String(error) });
+        reply({ type: 'failed', id: request.id, message: describeError(error) });
         return;
       }
       if (!result.ok) {

@@ -2,7 +2,7 @@
  * The Generate view's side of the worker: faces from seeds, latent walks and nearest real
  * images, drawn from the live run's generator or from a generator zip the user uploaded.
  *
- * Every request is answered exactly once, by its answer or by `generate-failed` with a sentence
+ * Every request is answered exactly once, by its answer or by `request-failed` with a sentence
  * for the user; `handle` never throws. Out-of-range requests (too many seeds, a walk of 1 or
  * 1,000 frames) are refused with a message rather than silently clamped, so the page never
  * shows something other than what it asked for.
@@ -16,6 +16,8 @@ import type { TrainConfig } from '../protocol/config.ts';
 import { latentForSeed, slerp } from '../protocol/latent.ts';
 import { assertNever, type GeneratorSource, type RgbaImage, type ToWorker, type UploadedGeneratorInfo } from '../protocol/messages.ts';
 import type { Post } from './post.ts';
+import { RunRefusal } from './run-lifecycle.ts';
+import { describeError } from '../protocol/describe-error.ts';
 
 export type GeneratorRequest = Extract<ToWorker, { type: 'load-generator' | 'generate' | 'walk' | 'nearest-real' }>;
 
@@ -31,7 +33,7 @@ export interface GeneratorSessionDeps {
 }
 
 export interface GeneratorSession {
-  /** Answers one request through `post`; never throws (failures become `generate-failed`). */
+  /** Answers one request through `post`; never throws (failures become `request-failed`). */
   handle(request: GeneratorRequest): Promise<void>;
   /** Frees the uploaded generator, if any. */
   dispose(): void;
@@ -191,7 +193,7 @@ export function createGeneratorSession(deps: GeneratorSessionDeps): GeneratorSes
       try {
         await answer(request);
       } catch (error) {
-        deps.post({ type: 'generate-failed', requestId: request.requestId, message: failureMessage(request, error) });
+        deps.post({ type: 'request-failed', requestId: request.requestId, message: failureMessage(request, error) });
       }
     },
     dispose() {
@@ -204,8 +206,8 @@ export function createGeneratorSession(deps: GeneratorSessionDeps): GeneratorSes
 
 /** The sentence the user sees for a failed request. */
 function failureMessage(request: GeneratorRequest, error: unknown): string {
-  if (error instanceof RequestFailure || error instanceof GeneratorZipError) return error.message;
-  const reason = error instanceof Error ? error.message : String(error);
+  if (error instanceof RequestFailure || error instanceof GeneratorZipError || error instanceof RunRefusal) return error.message;
+  const reason = describeError(error);
   if (request.type === 'load-generator') {
     return `Could not load “${request.file.name}”: ${reason}. Check that it is the zip Ganvas’s “Download generator” saved, and try again.`;
   }

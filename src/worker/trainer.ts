@@ -14,26 +14,25 @@ import { buildRecipe } from '../data/recipes.ts';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type Checkpoint } from '../gan/checkpoint.ts';
 import { renderGrid } from '../gan/grid.ts';
 import { createGan, disposeGan, generatePreview } from '../gan/train-step.ts';
-import { validateConfig, type TrainConfig } from '../protocol/config.ts';
+import { describeProblems, validateConfig, type TrainConfig } from '../protocol/config.ts';
+import { describeError } from '../protocol/describe-error.ts';
 import { QUICK_LOOK_CANDIDATES } from '../protocol/presets.ts';
 import { cartoonOriginOf, datasetIdentity, type CartoonOrigin, type DatasetOptions, type DatasetReport } from '../protocol/dataset.ts';
-import { assertNever, liveSettingsOf, type BackendName, type RestoreReason, type StoredCheckpointInfo, type ToWorker } from '../protocol/messages.ts';
+import { assertNever, liveSettingsOf, type BackendName, type RestoreReason, type StoredCheckpointInfo, type ToWorker, type WorkerRequest } from '../protocol/messages.ts';
 import { initialiseBackend, recoverBackend, watchBackendLoss, type BackendChoice, type BackendLossWatch } from './backend.ts';
 import { createDecodePool, type DecodePool } from './decode-pool.ts';
 import { createGeneratorSession } from './generator-session.ts';
 import type { Post } from './post.ts';
 import { probeCandidates } from './probe.ts';
+import { RunRefusal } from './run-lifecycle.ts';
 import { createTrainingRun, type BackendLoss, type RunContext, type TrainingRun } from './training-run.ts';
 
 export type { Post } from './post.ts';
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** Why `config` cannot train on `set`, as sentences; empty when it can. */
 export function problemsStarting(config: TrainConfig, set: ImageSet | null): string[] {
-  const problems = validateConfig(config);
+  const problems = validateConfig(config).map(({ message }) => message);
   if (!set) return [...problems, 'no training images are loaded: drop a zip or use the cartoon faces first'];
   if (set.side !== config.resolution || set.channels !== config.channels) {
     const colour = (c: number) => (c === 3 ? 'RGB' : 'grayscale');
@@ -60,7 +59,16 @@ export interface TrainerDeps {
   recoverBackend?: (lost: BackendName) => Promise<BackendChoice>;
   /** Opens the decoded-set cache; resolves null where storage is unavailable. Defaults to IndexedDB. */
   openCache?: () => Promise<DatasetCache | null>;
+  /** Handed to every run (see RunContext): tests step runs deterministically with their own. */
+  now?: RunContext['now'];
+  yieldTurn?: RunContext['yieldTurn'];
 }
+
+/** Requests whose failure can be forced through fault injection (see training.worker.ts). */
+export type FailableRequest = 'export-generator' | 'export-checkpoint' | 'export-recipe' | 'load-checkpoint';
+
+/** A request that cannot be answered; the message is the sentence for the user. */
+class RequestRefused extends Error {}
 
 /** The worker's message handler, plus fault injection for tests and diagnostics. */
 export type Trainer = ((message: ToWorker) => Promise<void>) & {
@@ -69,6 +77,13 @@ export type Trainer = ((message: ToWorker) => Promise<void>) & {
    * allows), so a test can make real training diverge. False when there is no run.
    */
   forceLearningRates(rate: number): boolean;
+  /** Makes the next request of `type` fail with `reason`, as a real failure would. */
+  failNextRequest(type: FailableRequest, reason: string): void;
+  /**
+   * Resolves once no run replacement or GPU recovery is under way and the current run (if any)
+   * has settled (see TrainingRun.whenSettled). For tests: they wait on this, never on a timer.
+   */
+  whenSettled(): Promise<void>;
 };
 
 export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
@@ -83,6 +98,14 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
   let storedName: string | null = null;
   let loading: AbortController | null = null;
   let run: TrainingRun | null = null;
+  /**
+   * Replacing the run (start, a loaded or resumed checkpoint, GPU recovery) happens one at a
+   * time: the old run is disposed, after its turn in flight, before the new one posts anything.
+   */
+  let runSwaps: Promise<unknown> = Promise.resolve();
+  const injectedFailures = new Map<FailableRequest, string>();
+  /** The GPU recovery under way, if any. */
+  let recovery: Promise<void> | null = null;
   let decodePool: DecodePool | null = null;
   let cache: Promise<DatasetCache | null> | null = null;
 
@@ -115,7 +138,7 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
   async function postUntrainedPreview(config: TrainConfig): Promise<void> {
     const problems = validateConfig(config);
     if (problems.length > 0) {
-      post({ type: 'error', message: `Invalid settings: ${problems.join('; ')}.`, recoverable: true });
+      post({ type: 'error', message: `Invalid settings. ${describeProblems(problems)}`, recoverable: true });
       return;
     }
     const gan = createGan(config);
@@ -192,9 +215,19 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
       return;
     }
     const context = await runContext(dataset);
-    run?.dispose();
-    run = createTrainingRun(config, context);
-    run.start();
+    const started = await replaceRun(() => createTrainingRun(config, context));
+    await started.start();
+  }
+
+  /** Disposes the current run (after its turn in flight), then makes `build()` the current one. */
+  function replaceRun(build: () => TrainingRun): Promise<TrainingRun> {
+    const swapped = runSwaps.then(async () => {
+      await run?.dispose();
+      run = build();
+      return run;
+    });
+    runSwaps = swapped.catch(() => undefined);
+    return swapped;
   }
 
   async function runContext(current: NonNullable<typeof dataset>): Promise<RunContext> {
@@ -202,13 +235,20 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
     return {
       lossWatch,
       onBackendLost: (loss) => {
-        void recoverFromLoss(loss).catch((error: unknown) => {
-          post({ type: 'error', message: `The GPU context was lost at step ${loss.lostAtStep} and training could not resume: ${describeError(error)}`, recoverable: true });
-        });
+        const recovered = recoverFromLoss(loss)
+          .catch((error: unknown) => {
+            post({ type: 'error', message: `The GPU context was lost at step ${loss.lostAtStep} and training could not resume: ${describeError(error)}`, recoverable: true });
+          })
+          .finally(() => {
+            if (recovery === recovered) recovery = null;
+          });
+        recovery = recovered;
       },
       set: current.set,
       backend,
       post,
+      now: deps.now,
+      yieldTurn: deps.yieldTurn,
       datasetSummary: { name: datasetNameOf(current.identity, report.name), count: report.count, side: report.side, channels: report.channels, crop: report.crop },
       datasetIdentity: current.identity,
       store: await getStore(),
@@ -222,15 +262,11 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
    */
   async function recoverFromLoss(loss: BackendLoss): Promise<void> {
     const lost = backend;
-    const lostRun = run;
-    run = null;
     lossWatch?.dispose();
     lossWatch = null;
-    try {
-      lostRun?.dispose();
-    } catch {
-      // Its tensors lived on the lost context; there is nothing left to free.
-    }
+    // The lost run is in its recovering phase: it refuses every request until replaced.
+    await runSwaps;
+    await run?.dispose();
     if (!lost) return;
     const choice = await (deps.recoverBackend ?? recoverBackend)(lost);
     backend = choice.backend;
@@ -244,14 +280,14 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
     }
     const gan = await restoreCheckpoint(checkpoint);
     const context = await runContext(dataset);
-    run = createTrainingRun(loss.config, context, { gan, step: checkpoint.step, metrics: checkpoint.metrics, quality: checkpoint.quality, reason: 'rolled-back' });
+    const rebuilt = await replaceRun(() => createTrainingRun(loss.config, context, { gan, step: checkpoint.step, metrics: checkpoint.metrics, quality: checkpoint.quality, reason: 'rolled-back' }));
     // 'rolled-back': the page keeps the run's history and settings, as after divergence.
-    run.announceRestored('rolled-back');
+    rebuilt.announceRestored('rolled-back');
     const message = loss.wasRunning
       ? `${lostAt}; training resumed from step ${checkpoint.step} on ${choice.backend}.`
       : `${lostAt}; the run was restored to step ${checkpoint.step} on ${choice.backend}, paused.`;
     post({ type: 'backend-lost', lostBackend: lost, backend: choice.backend, lostAtStep: loss.lostAtStep, resumedAtStep: checkpoint.step, message });
-    if (loss.wasRunning) run.resume();
+    if (loss.wasRunning) await rebuilt.resume();
   }
 
   /** Reads the stored checkpoint (if any) and offers it to the page. */
@@ -283,30 +319,19 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
    * Replaces the run with one restored from `checkpoint`, paused at its step, if it trained
    * on the loaded data. On any problem the current run stays as it was.
    */
-  async function continueFrom(checkpoint: Checkpoint, name: string, reason: RestoreReason): Promise<boolean> {
-    if (!dataset) {
-      post({ type: 'error', message: `Load the data this checkpoint trained on (${name}) first, then load the checkpoint again.`, recoverable: true });
-      return false;
-    }
+  async function continueFrom(checkpoint: Checkpoint, name: string, reason: RestoreReason): Promise<void> {
+    if (!dataset) throw new RequestRefused(`Load the data this checkpoint trained on (${name}) first, then load the checkpoint again.`);
     if (checkpoint.datasetIdentity !== dataset.identity) {
-      post({
-        type: 'error',
-        message: `This checkpoint was trained on different data (${name}) than the images loaded now (${dataset.report.name}). Load the same images with the same size and crop, then try again.`,
-        recoverable: true,
-      });
-      return false;
+      throw new RequestRefused(
+        `This checkpoint was trained on different data (${name}) than the images loaded now (${dataset.report.name}). Load the same images with the same size and crop, then try again.`,
+      );
     }
     const problems = problemsStarting(checkpoint.config, dataset.set);
-    if (problems.length > 0) {
-      post({ type: 'error', message: `Cannot continue this checkpoint: ${problems.join('; ')}.`, recoverable: true });
-      return false;
-    }
+    if (problems.length > 0) throw new RequestRefused(`Cannot continue this checkpoint: ${problems.join('; ')}.`);
     const gan = await restoreCheckpoint(checkpoint);
     const context = await runContext(dataset);
-    run?.dispose();
-    run = createTrainingRun(checkpoint.config, context, { gan, step: checkpoint.step, metrics: checkpoint.metrics, quality: checkpoint.quality, reason });
-    run.announceRestored(reason);
-    return true;
+    const restored = await replaceRun(() => createTrainingRun(checkpoint.config, context, { gan, step: checkpoint.step, metrics: checkpoint.metrics, quality: checkpoint.quality, reason }));
+    restored.announceRestored(reason);
   }
 
   /**
@@ -324,23 +349,48 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
     return dataset?.identity === identity;
   }
 
-  async function loadCheckpointFile(bytes: ArrayBuffer): Promise<void> {
+  /** Replaces the current run (running or not) with the file's; resolves with its step. */
+  async function loadCheckpointFile(bytes: ArrayBuffer): Promise<number> {
     let checkpoint: Checkpoint;
     try {
       checkpoint = decodeCheckpoint(new Uint8Array(bytes));
     } catch (error) {
-      post({ type: 'error', message: error instanceof CheckpointError ? error.message : `Could not read this checkpoint: ${describeError(error)}`, recoverable: true });
-      return;
+      throw new RequestRefused(error instanceof CheckpointError ? error.message : `Could not read this checkpoint: ${describeError(error)}`);
     }
     await continueFrom(checkpoint, datasetNameOf(checkpoint.datasetIdentity, 'another data set'), 'loaded');
+    return checkpoint.step;
   }
 
-  function withRun(action: (current: TrainingRun) => void | Promise<void>): void | Promise<void> {
+  async function withRun(action: (current: TrainingRun) => unknown): Promise<void> {
     if (!run) {
       post({ type: 'error', message: 'There is no training run yet: press Start first.', recoverable: true });
       return;
     }
-    return action(run);
+    await action(run);
+  }
+
+  /** The current run, or the refusal a request gets when there is none. */
+  function currentRun(): TrainingRun {
+    if (!run) throw new RequestRefused('There is no training run to export yet: start training first.');
+    return run;
+  }
+
+  /**
+   * Answers `request` exactly once: with what `produce` posts, or with request-failed and a
+   * sentence (`failure` names what could not be done, for errors that are not sentences already).
+   */
+  async function answer(request: WorkerRequest & { type: FailableRequest }, failure: string, produce: () => Promise<void>): Promise<void> {
+    try {
+      const injected = injectedFailures.get(request.type);
+      if (injected !== undefined) {
+        injectedFailures.delete(request.type);
+        throw new Error(injected);
+      }
+      await produce();
+    } catch (error) {
+      const message = error instanceof RequestRefused || error instanceof RunRefusal ? error.message : `${failure}: ${describeError(error)}. Try again; if it keeps failing, reload the page.`;
+      post({ type: 'request-failed', requestId: request.requestId, message });
+    }
   }
 
   const handle = async (message: ToWorker): Promise<void> => {
@@ -397,16 +447,16 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
         case 'set-live':
           return await withRun((r) => r.setLive(message.live));
         case 'export-generator':
-          return await withRun(async (r) => {
-            const { artifacts, summary } = await r.exportGenerator();
-            post({ type: 'generator', artifacts, summary }, [artifacts.weightData]);
+          return await answer(message, 'Could not prepare the generator', async () => {
+            const { artifacts, summary } = await currentRun().exportGenerator();
+            post({ type: 'generator', requestId: message.requestId, artifacts, summary }, [artifacts.weightData]);
           });
         case 'export-checkpoint':
-          return await withRun(async (r) => {
-            const checkpoint = await r.captureNow();
+          return await answer(message, 'Could not prepare the checkpoint', async () => {
+            const checkpoint = await currentRun().captureNow();
             const encoded = encodeCheckpoint(checkpoint);
             const bytes = encoded.byteOffset === 0 && encoded.byteLength === encoded.buffer.byteLength ? encoded.buffer : encoded.slice().buffer;
-            post({ type: 'checkpoint-file', step: checkpoint.step, bytes }, [bytes]);
+            post({ type: 'checkpoint-file', requestId: message.requestId, step: checkpoint.step, bytes }, [bytes]);
           });
         case 'resume-stored': {
           if (!stored) {
@@ -419,7 +469,14 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
           if (wanted && dataset?.identity !== wanted && !cartoonOriginOf(wanted) && !(await loadCachedSet(wanted)) && message.quiet) {
             return; // the page asks the user for the zip
           }
-          if ((await continueFrom(checkpoint, datasetNameOf(wanted, storedName), 'resumed')) && stored === checkpoint) stored = null;
+          try {
+            await continueFrom(checkpoint, datasetNameOf(wanted, storedName), 'resumed');
+          } catch (error) {
+            if (!(error instanceof RequestRefused)) throw error;
+            post({ type: 'error', message: error.message, recoverable: true });
+            return;
+          }
+          if (stored === checkpoint) stored = null;
           return;
         }
         case 'discard-stored':
@@ -428,25 +485,20 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
           post({ type: 'stored-checkpoint', info: null });
           return;
         case 'load-checkpoint':
-          return await loadCheckpointFile(message.bytes);
+          return await answer(message, 'Could not load this checkpoint', async () => {
+            const step = await loadCheckpointFile(message.bytes);
+            post({ type: 'checkpoint-loaded', requestId: message.requestId, step });
+          });
         case 'load-generator':
         case 'generate':
         case 'walk':
         case 'nearest-real':
           return await generatorSession.handle(message);
-        case 'export-recipe': {
-          if (!run) {
-            post({ type: 'generate-failed', requestId: message.requestId, message: 'There is no training run to export yet: start training first.' });
-            return;
-          }
-          try {
-            const { zip, fileName } = await buildRecipe(message.target, await run.exportRecipe());
+        case 'export-recipe':
+          return await answer(message, 'Could not prepare the recipe', async () => {
+            const { zip, fileName } = await buildRecipe(message.target, await currentRun().exportRecipe());
             post({ type: 'recipe', requestId: message.requestId, zip, fileName });
-          } catch (error) {
-            post({ type: 'generate-failed', requestId: message.requestId, message: `The export failed: ${describeError(error)}` });
-          }
-          return;
-        }
+          });
         default:
           assertNever(message);
       }
@@ -457,8 +509,21 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
   return Object.assign(handle, {
     forceLearningRates(rate: number): boolean {
       if (!run) return false;
-      run.setLive({ ...liveSettingsOf(run.config), generatorLearningRate: rate, discriminatorLearningRate: rate });
+      // Refused only by a run being replaced, which has no rates left to force.
+      run.setLive({ ...liveSettingsOf(run.config), generatorLearningRate: rate, discriminatorLearningRate: rate }).catch(() => undefined);
       return true;
+    },
+    failNextRequest(type: FailableRequest, reason: string): void {
+      injectedFailures.set(type, reason);
+    },
+    async whenSettled(): Promise<void> {
+      for (;;) {
+        const current = run;
+        await recovery;
+        await runSwaps;
+        await current?.whenSettled();
+        if (run === current && recovery === null) return;
+      }
     },
   });
 }

@@ -1,5 +1,8 @@
 /**
- * One training run: a GAN, its data, and the loop that steps it, pauses, resumes and stops.
+ * One training run as an actor: a GAN, its data, and one loop that, turn by turn, takes either
+ * one command from its queue or one unit of work (a training step and what falls due after it).
+ * Its phase is one value (run-lifecycle.ts decides every change); nothing else touches the GAN,
+ * so no capture, export or disposal can ever meet a step half done.
  * It talks to the page only through `post`, so tests drive it without a worker.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -12,6 +15,7 @@ import { readMetricRows, type PendingMetrics } from '../gan/metrics.ts';
 import { modelArtifacts } from '../gan/model-artifacts.ts';
 import { createGan, disposeGan, generatePreview, trainStep, type Gan } from '../gan/train-step.ts';
 import { heldBackCount, type TrainConfig } from '../protocol/config.ts';
+import { describeError } from '../protocol/describe-error.ts';
 import { STEP_METRICS, type MetricRow, type QualityRow } from '../protocol/metrics.ts';
 import {
   liveSettingsOf,
@@ -24,6 +28,8 @@ import {
 } from '../protocol/messages.ts';
 import type { BackendLossWatch } from './backend.ts';
 import type { Post } from './post.ts';
+import { pageState, previewDue, RunRefusal, transition, wantsStep, youngGridDue, type RunCommand, type RunPhase } from './run-lifecycle.ts';
+import { createTurnYield } from './turn-yield.ts';
 import { createQualityMeter, type QualityMeter } from './quality-meter.ts';
 
 /** How long an error on a GPU backend waits for the loss watch before counting as an ordinary error. */
@@ -32,17 +38,26 @@ const LOSS_GRACE_MS = 2000;
 /** Send metric rows at most this often: often enough for live charts, rarely enough to be cheap. */
 const METRICS_INTERVAL_MS = 250;
 
+/**
+ * Control commands resolve once the loop has carried them out, with null, or with the sentence
+ * saying why the run refused (pausing a paused run, say); they never reject.
+ * Requests (exports, captures, useGenerator) resolve with their result, or reject with an Error
+ * whose message is for the user.
+ */
 export interface TrainingRun {
   readonly config: Readonly<TrainConfig>;
+  /** What the page shows. */
   readonly state: RunState;
+  readonly phase: RunPhase;
   readonly step: number;
-  start(): void;
-  pause(): Promise<void>;
-  resume(): void;
+  start(): Promise<string | null>;
+  pause(): Promise<string | null>;
+  resume(): Promise<string | null>;
   /** Runs exactly one step, then pauses. */
-  stepOnce(): void;
-  stop(): Promise<void>;
-  setLive(live: LiveSettings): void;
+  stepOnce(): Promise<string | null>;
+  stop(): Promise<string | null>;
+  /** Applies from the next step. */
+  setLive(live: LiveSettings): Promise<void>;
   exportGenerator(): Promise<{ artifacts: GeneratorArtifacts; summary: RunSummary }>;
   /** What continuing elsewhere needs (see data/recipes.ts), captured between two steps. */
   exportRecipe(): Promise<RecipeSources>;
@@ -55,12 +70,16 @@ export interface TrainingRun {
    * faces for the Generate view while training goes on. `use` must not keep the model.
    */
   useGenerator<T>(use: (generator: tf.LayersModel, config: Readonly<TrainConfig>, step: number) => Promise<T>): Promise<T>;
-  dispose(): void;
-}
-
-/** Lets queued messages (pause, stop, set-live) run between steps. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  /**
+   * Frees the run once the turn in flight has ended (it jumps the queue; requests still queued
+   * are refused). After this the run posts nothing.
+   */
+  dispose(): Promise<void>;
+  /**
+   * Resolves once the loop waits for a command (paused, stopped, done, or no steps owed) and
+   * background saves and quality measurements have finished. For tests and orderly handover.
+   */
+  whenSettled(): Promise<void>;
 }
 
 /**
@@ -87,6 +106,13 @@ export interface RunContext {
    * dead (paused, never to step again) and the caller rebuilds from `loss.checkpoint`.
    */
   onBackendLost?: (loss: BackendLoss) => void;
+  /** The clock for metric throughput and flush intervals (ms); defaults to performance.now. */
+  now?: () => number;
+  /**
+   * Awaited between two turns of the loop; defaults to a MessageChannel task (turn-yield.ts).
+   * Tests pass their own to act at an exact step.
+   */
+  yieldTurn?: () => Promise<void>;
 }
 
 /** What a run hands over when its GPU context is lost. */
@@ -127,10 +153,13 @@ function hasNonFiniteWeights(checkpoint: Checkpoint): boolean {
   return groups.some((group) => group.some(({ values }) => values.some((v) => !Number.isFinite(v))));
 }
 
-/** Thrown inside the loop when the run rolled back, so the iteration stops cleanly. */
+/** Thrown inside a turn when a metric or weight became non-finite; the loop then rolls back. */
 class Diverged extends Error {
-  constructor() {
-    super('the run diverged and was rolled back');
+  constructor(
+    readonly atStep: number,
+    readonly what: string,
+  ) {
+    super(`Training diverged at step ${atStep} (${what}).`);
   }
 }
 
@@ -141,15 +170,32 @@ class BackendLostError extends Error {
   }
 }
 
+/** A unit of work the loop carries out in one turn, with the promise waiting on it. */
+type QueuedCommand =
+  | { command: Exclude<RunCommand, { type: 'between-steps' | 'dispose' }>; done: (refusal: string | null) => void }
+  | { command: { type: 'between-steps' }; task: () => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: Error) => void }
+  | { command: { type: 'dispose' }; done: () => void };
+
 /**
- * Creates a run in the paused state at step 0. The config must be valid and match the set's
- * side and channels. Nothing trains until start() or stepOnce().
+ * Creates a run in the idle phase at its step (0, or the origin's). The config must be valid and
+ * match the set's side and channels. Nothing trains until start(); a restored run shows itself
+ * with announceRestored().
  */
 export function createTrainingRun(initialConfig: TrainConfig, context: RunContext, origin: RunOrigin | null = null): TrainingRun {
-  const { set, post } = context;
+  const { set } = context;
+  const now = context.now ?? (() => performance.now());
+  // WebGL keeps setTimeout: in Chromium's worker (SwiftShader) a run yielding through MessageChannel
+  // showed no step in 2 minutes (tests/e2e/gpu-loss.spec.ts, 2026-12-05); tfjs polls WebGL
+  // fences with timers, which back-to-back channel tasks appear to starve. Measured, not understood.
+  const turnYield = context.yieldTurn ? null : createTurnYield(context.backend === 'webgl' ? {} : undefined);
+  const yieldTurn = context.yieldTurn ?? (() => turnYield?.next() ?? Promise.resolve());
   const config: TrainConfig = { ...initialConfig };
+  let phase: RunPhase = { name: 'idle' };
+  /** Nothing reaches the page once the run is disposed: a replaced run never speaks over its successor. */
+  const post: Post = (message, transfer) => {
+    if (phase.name !== 'disposed') context.post(message, transfer);
+  };
   let gan: Gan = origin?.gan ?? createGan(config);
-  let state: RunState = 'paused';
   let step = origin?.step ?? 0;
   /** Every metric row read so far (checkpoints carry the history, so charts continue after a resume). */
   let history: MetricRow[] = origin ? [...origin.metrics] : [];
@@ -157,21 +203,24 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
   let qualityHistory: QualityRow[] = origin ? [...origin.quality] : [];
   /** The latest checkpoint whose weights and losses were all finite: where divergence rolls back to. */
   let lastGood: Checkpoint | null = null;
-  /** Saves run one after another, in the background: training never waits for storage. */
-  let saving: Promise<void> = Promise.resolve();
-  /** Steps, captures and exports take turns, so a capture never reads weights mid-step. */
-  let exclusive: Promise<unknown> = Promise.resolve();
-  function withExclusive<T>(action: () => Promise<T>): Promise<T> {
-    const result = exclusive.then(action);
-    exclusive = result.catch(() => undefined);
-    return result;
-  }
-  let stepsToRunWhilePaused = 0;
-  let looping = false;
-  let disposed = false;
+  /** The step of the last automatic checkpoint: pausing elsewhere saves one more. */
+  let lastCheckpointStep = step;
+  /**
+   * Storage writes, one after another, off the loop: training never waits for IndexedDB. A
+   * write holds plain bytes, never tensors, so it may outlive the run (its posts are dropped).
+   */
+  let storageWrites: Promise<void> = Promise.resolve();
   let pending: PendingMetrics[] = [];
-  /** Set once the GPU context is lost: the run stops for good and hands over to onBackendLost. */
-  let loss: BackendLoss | null = null;
+  let lastFlush = now();
+  let stepsSinceFlush = 0;
+
+  const queue: QueuedCommand[] = [];
+  /** Wakes the loop when it waits for a command. */
+  let wake: (() => void) | null = null;
+  /** Callers of whenSettled, told when the loop next waits for a command. */
+  const settledWaiters: (() => void)[] = [];
+  /** Commands and steps take turns, so a stream of requests (Generate view faces) never starves training. */
+  let lastTurnWasCommand = false;
 
   /** Throws before anything computed on a lost context is read, kept or shown. */
   function assertBackendAlive(): void {
@@ -203,8 +252,6 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
       }),
     ]);
   }
-  let lastFlush = performance.now();
-  let stepsSinceFlush = 0;
 
   // Quality: a fixed sample of images never trained on, measured against as many fakes.
   const heldBack = heldBackCount(set.count, config.qualityEvery);
@@ -239,7 +286,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     qualityDue = false;
     const startedIn = timeline;
     meter.measure(gan.generator, step, (row) => {
-      if (disposed || startedIn !== timeline || row.step > step) return;
+      if (phase.name === 'disposed' || startedIn !== timeline || row.step > step) return;
       qualityHistory = [...qualityHistory.filter((r) => r.step < row.step), row];
       post({ type: 'quality', row });
     });
@@ -249,22 +296,31 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
   async function measureFinalQuality(): Promise<void> {
     if (!meter || qualityHistory.some((row) => row.step === step)) return;
     await meter.whenIdle();
-    if (disposed || qualityHistory.some((row) => row.step === step)) return;
+    if (phase.name === 'disposed' || qualityHistory.some((row) => row.step === step)) return;
     qualityDue = true;
     measureQualityIfDue();
   }
 
-  const postState = () => post({ type: 'run-state', state, step, totalSteps: config.steps });
+  /** Read through a function: the loop's own narrowing cannot see a turn dispose the run. */
+  const isDisposed = () => phase.name === 'disposed';
 
+  const postState = () => post({ type: 'run-state', state: pageState(phase), step, totalSteps: config.steps });
+
+  function discardPendingMetrics(): void {
+    tf.dispose(pending.map((p) => p.values));
+    pending = [];
+  }
+
+  /** Reads the queued metric rows, posts the finite ones; throws Diverged at the first non-finite. */
   async function flushMetrics(): Promise<void> {
     if (pending.length === 0) return;
     assertBackendAlive();
     const batch = pending;
     pending = [];
-    const now = performance.now();
-    const seconds = Math.max((now - lastFlush) / 1000, 1e-6);
+    const flushedAt = now();
+    const seconds = Math.max((flushedAt - lastFlush) / 1000, 1e-6);
     const imagesPerSecond = (stepsSinceFlush * config.batchSize) / seconds;
-    lastFlush = now;
+    lastFlush = flushedAt;
     stepsSinceFlush = 0;
     const rows = await untilLost(readMetricRows(batch));
     assertBackendAlive();
@@ -273,10 +329,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     history.push(...good);
     const { numTensors, numBytes } = tf.memory();
     if (good.length > 0) post({ type: 'metrics', rows: good, imagesPerSecond, memory: { numTensors, numBytes }, live: liveSettingsOf(config) });
-    if (bad) {
-      await rollBack(bad.row.step, `the loss became ${Number.isNaN(bad.value) ? 'NaN' : 'infinite'}`);
-      throw new Diverged();
-    }
+    if (bad) throw new Diverged(bad.row.step, `the loss became ${Number.isNaN(bad.value) ? 'NaN' : 'infinite'}`);
   }
 
   /** Copies the state off the device; config is the run's own (live settings included). */
@@ -286,14 +339,11 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
   }
 
   /**
-   * Divergence: pause, rebuild the GAN from the last good checkpoint, and tell the page.
+   * The rolling-back phase: rebuild the GAN from the last good checkpoint and tell the page.
    * The learning rates in force stay, so the user can lower them and resume.
    */
   async function rollBack(divergedAt: number, what: string): Promise<void> {
-    state = 'paused';
-    stepsToRunWhilePaused = 0;
-    tf.dispose(pending.map((p) => p.values));
-    pending = [];
+    discardPendingMetrics();
     const target = lastGood;
     if (!target) {
       post({ type: 'error', message: `Training diverged at step ${divergedAt} (${what}) and there is no checkpoint to roll back to. Start a new run with a lower learning rate.`, recoverable: true });
@@ -306,6 +356,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     setLearningRate(gan.generatorOptimizer, config.generatorLearningRate);
     setLearningRate(gan.discriminatorOptimizer, config.discriminatorLearningRate);
     step = target.step;
+    lastCheckpointStep = step;
     timeline += 1;
     history = target.metrics.map((row) => ({ ...row }));
     qualityHistory = target.quality.map((row) => ({ ...row }));
@@ -327,15 +378,13 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     assertBackendAlive();
     const checkpoint = await capture();
     assertBackendAlive();
-    if (hasNonFiniteWeights(checkpoint)) {
-      await rollBack(step, 'a weight became NaN or infinite');
-      throw new Diverged();
-    }
+    if (hasNonFiniteWeights(checkpoint)) throw new Diverged(step, 'a weight became NaN or infinite');
     lastGood = checkpoint;
+    lastCheckpointStep = step;
     const savedStep = step;
     const { store } = context;
-    saving = saving.then(async () => {
-      if (disposed) return;
+    storageWrites = storageWrites.then(async () => {
+      if (phase.name === 'disposed') return;
       if (!store) {
         post({ type: 'checkpoint-save-failed', step: savedStep, message: 'Browser storage is unavailable, so checkpoints cannot be saved in this tab; download one instead.' });
         return;
@@ -348,7 +397,19 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     });
   }
 
+  /** A checkpoint where the run stands, unless the last one is already there; else just the metrics. */
+  async function checkpointIfOwed(): Promise<void> {
+    if (step !== lastCheckpointStep) await checkpointNow();
+    else await flushMetrics();
+  }
+
+  /** Training time of this run object (steps and what they trigger), for youngGridDue. */
+  let trainingMs = 0;
+  /** now() when the last training grid was posted. */
+  let lastGridAt = now();
+
   async function postGrid(): Promise<void> {
+    lastGridAt = now();
     const images = generatePreview(gan);
     const grid = await untilLost(renderGrid(images, config)).finally(() => images.dispose());
     assertBackendAlive();
@@ -380,172 +441,267 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     };
   }
 
-  /** Runs `action` in turn with captures; true when it stopped because the run rolled back. */
-  function exclusiveUntilDiverged(action: () => Promise<void>): Promise<boolean> {
-    return withExclusive(async () => {
+  /** Applies a command the loop itself reports; false (and no change) when the phase refuses it. */
+  function apply(command: RunCommand): boolean {
+    const next = transition(phase, command);
+    if (!next.ok) return false;
+    phase = next.phase;
+    return true;
+  }
+
+  /** The GPU context is gone: stop for good and hand the last good checkpoint to whoever rebuilds. */
+  function handOverLoss(): void {
+    const wasRunning = phase.name === 'running' || (phase.name === 'loading' && phase.then === 'running');
+    if (!apply({ type: 'lost' })) return;
+    discardPendingMetrics();
+    const loss: BackendLoss = { lostAtStep: step, checkpoint: lastGood, config: { ...config }, wasRunning };
+    if (context.onBackendLost) context.onBackendLost(loss);
+    else {
+      postState();
+      post({ type: 'error', message: `The GPU context was lost at step ${loss.lostAtStep}; training paused.`, recoverable: true });
+    }
+  }
+
+  /** The rolling-back phase, start to end: restore, then paused, showing the restored weights. */
+  async function divergedTo(diverged: Diverged): Promise<void> {
+    if (!apply({ type: 'diverged' })) return;
+    await rollBack(diverged.atStep, diverged.what);
+    apply({ type: 'rolled-back' });
+    postState();
+    await postGrid();
+  }
+
+  /**
+   * Runs one turn's work. A divergence becomes the rolling-back phase, a lost context the
+   * recovering phase; any other error pauses the run with `failure`'s sentence. Returns the
+   * error for a request to reject with, or null.
+   */
+  async function guarded(work: () => Promise<void>, failure: ((message: string) => string) | null): Promise<Error | null> {
+    try {
+      await work();
+      return null;
+    } catch (error) {
+      const thrown = error instanceof Error ? error : new Error(String(error));
       try {
-        await action();
-        return false;
-      } catch (error) {
-        if (error instanceof Diverged) return true;
-        if (error instanceof BackendLostError) {
-          noteLoss();
-          return true;
+        if (thrown instanceof Diverged) await divergedTo(thrown);
+        else if (thrown instanceof BackendLostError || (await lossConfirmed())) handOverLoss();
+        else if (failure) {
+          apply({ type: 'failed' });
+          post({ type: 'error', message: failure(describeError(thrown)), recoverable: true });
+          postState();
         }
-        throw error;
+      } catch (during) {
+        // A loss while rolling back, or on drawing the restored grid.
+        if (during instanceof BackendLostError || (await lossConfirmed())) handOverLoss();
+        else {
+          apply({ type: 'failed' });
+          post({ type: 'error', message: `Training paused at step ${step}: ${describeError(during)}`, recoverable: true });
+          postState();
+        }
       }
-    });
+      if (thrown instanceof BackendLostError) return new RunRefusal('The GPU context was lost; the run is being restored from its last checkpoint. Try again in a moment.');
+      return thrown;
+    }
+  }
+
+  /** One training step and what falls due after it: a checkpoint and grid, a quality slice, a metrics flush. */
+  async function stepTurn(): Promise<void> {
+    await guarded(async () => {
+      if (step < config.steps) {
+        const turnStarted = now();
+        runOneStep();
+        if (previewDue({ step, previewEvery: config.previewEvery })) {
+          await checkpointNow();
+          await postGrid();
+        } else if (youngGridDue({ trainingMs, sinceLastGridMs: now() - lastGridAt })) {
+          await postGrid();
+        }
+        trainingMs += now() - turnStarted;
+        measureQualityIfDue();
+        if (now() - lastFlush >= METRICS_INTERVAL_MS) await flushMetrics();
+      }
+      apply({ type: 'stepped', reachedEnd: step >= config.steps });
+      if (phase.name === 'paused' && phase.stepsToRun === 0) {
+        // Single steps are over: keep this step too, so a reload loses nothing.
+        await checkpointIfOwed();
+        postState();
+      } else if (phase.name === 'done') {
+        await flushMetrics();
+        postState();
+        // The final weights, unless the last step drew them already.
+        if (!previewDue({ step, previewEvery: config.previewEvery })) await postGrid();
+        await measureFinalQuality();
+      }
+    }, (message) => `Training paused at step ${step}: ${message}`);
+  }
+
+  /** Carries out a control command the phase accepted; `before` is the phase it left. */
+  async function enter(command: QueuedCommand['command'], before: RunPhase): Promise<void> {
+    switch (command.type) {
+      case 'start':
+        postState();
+        await guarded(async () => {
+          // The starting state is the first rollback target (for a restored run, it is the checkpoint).
+          lastGood = await capture();
+          measureQualityIfDue();
+          await postGrid();
+          apply({ type: 'loaded' });
+          lastFlush = now();
+          stepsSinceFlush = 0;
+        }, (message) => `Training could not start: ${message}`);
+        return;
+      case 'restore':
+        await guarded(async () => {
+          lastGood = await capture();
+          await postGrid();
+          apply({ type: 'loaded' });
+        }, (message) => `Could not show the restored run: ${message}`);
+        return;
+      case 'resume':
+        lastFlush = now();
+        stepsSinceFlush = 0;
+        postState();
+        return;
+      case 'pause':
+        if (before.name !== 'running') return;
+        await guarded(checkpointIfOwed, (message) => `Training paused at step ${step}: ${message}`);
+        postState();
+        return;
+      case 'stop':
+        await guarded(flushMetrics, null);
+        postState();
+        return;
+      default:
+        return;
+    }
+  }
+
+  function disposeNow(): void {
+    phase = { name: 'disposed' };
+    meter?.dispose();
+    try {
+      discardPendingMetrics();
+      disposeGan(gan);
+    } catch {
+      // Tensors on a lost context: there is nothing left to free.
+    }
+    turnYield?.close();
+    for (const item of queue.splice(0)) refuse(item, 'This run has ended and was replaced; try again on the current run.');
+  }
+
+  function refuse(item: QueuedCommand, refusal: string): void {
+    if (item.command.type === 'between-steps' && 'reject' in item) item.reject(new RunRefusal(refusal));
+    else if ('done' in item) item.done(refusal);
+  }
+
+  /** One command, in the loop's turn. */
+  async function perform(item: QueuedCommand): Promise<void> {
+    const before = phase;
+    const next = transition(phase, item.command);
+    if (!next.ok) {
+      refuse(item, next.refusal);
+      return;
+    }
+    if (item.command.type === 'dispose' && 'done' in item) {
+      disposeNow();
+      item.done(null);
+      return;
+    }
+    if (item.command.type === 'between-steps' && 'task' in item) {
+      let result: unknown;
+      const failed = await guarded(async () => {
+        assertBackendAlive();
+        result = await item.task();
+        // A result computed on a lost context is not shown.
+        assertBackendAlive();
+      }, null);
+      if (failed) item.reject(failed);
+      else item.resolve(result);
+      return;
+    }
+    phase = next.phase;
+    await enter(item.command, before);
+    if ('done' in item) item.done(null);
   }
 
   async function loop(): Promise<void> {
-    if (looping) return;
-    looping = true;
-    try {
-      let lastCheckpointStep = step;
-      let diverged = false;
-      while (!disposed && !diverged && (state === 'running' || stepsToRunWhilePaused > 0)) {
-        if (step >= config.steps) {
-          state = 'done';
-          break;
+    while (phase.name !== 'disposed') {
+      const stepNext = wantsStep(phase) && (queue.length === 0 || (lastTurnWasCommand && queue[0]?.command.type !== 'dispose'));
+      if (stepNext) {
+        lastTurnWasCommand = false;
+        await stepTurn();
+      } else {
+        const item = queue.shift();
+        if (!item) {
+          // Nothing to do until a command arrives.
+          for (const settled of settledWaiters.splice(0)) settled();
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = null;
+          continue;
         }
-        diverged = await exclusiveUntilDiverged(async () => {
-          runOneStep();
-          if (stepsToRunWhilePaused > 0) stepsToRunWhilePaused -= 1;
-          if (step % config.previewEvery === 0) {
-            await checkpointNow();
-            lastCheckpointStep = step;
-            await postGrid();
-          }
-          measureQualityIfDue();
-          if (performance.now() - lastFlush >= METRICS_INTERVAL_MS) await flushMetrics();
-        });
-        if (!diverged) await yieldToEventLoop();
+        lastTurnWasCommand = true;
+        await perform(item);
       }
-      if (loss) {
-        handOverLoss(loss);
-        return;
-      }
-      if (!disposed) {
-        // Paused between intervals: keep this step too, so a reload loses nothing.
-        if (!diverged) {
-          diverged = await exclusiveUntilDiverged(async () => {
-            if (state === 'paused' && step !== lastCheckpointStep) await checkpointNow();
-            else await flushMetrics();
-          });
-        }
-        if (loss) {
-          handOverLoss(loss);
-          return;
-        }
-        postState();
-        // After a rollback show the restored weights; at the end, the final ones.
-        if (diverged || (state === 'done' && step % config.previewEvery !== 0)) await postGrid();
-        if (state === 'done') await measureFinalQuality();
-      }
-    } catch (error) {
-      // A lost context can also surface as a tfjs error (a shader that no longer compiles).
-      if (error instanceof BackendLostError || (await lossConfirmed())) {
-        handOverLoss(noteLoss());
-        return;
-      }
-      state = 'paused';
-      post({
-        type: 'error',
-        message: `Training paused at step ${step}: ${error instanceof Error ? error.message : String(error)}`,
-        recoverable: true,
-      });
-      postState();
-    } finally {
-      looping = false;
+      if (!isDisposed()) await yieldTurn();
     }
+    for (const settled of settledWaiters.splice(0)) settled();
   }
 
-  /** Stops the run for good; the steps since the last checkpoint are discarded with it. */
-  function noteLoss(): BackendLoss {
-    loss ??= { lostAtStep: step, checkpoint: lastGood, config: { ...config }, wasRunning: state === 'running' };
-    state = 'paused';
-    stepsToRunWhilePaused = 0;
-    tf.dispose(pending.map((p) => p.values));
-    pending = [];
-    return loss;
+  function enqueue(item: QueuedCommand): void {
+    // The loop has ended: the transition function words the refusal.
+    const refusal = isDisposed() ? transition(phase, item.command) : null;
+    if (refusal && !refusal.ok) {
+      refuse(item, refusal.refusal);
+      return;
+    }
+    // Disposal jumps the queue: whatever is still waiting is refused, not run on freed tensors.
+    if (item.command.type === 'dispose') queue.unshift(item);
+    else queue.push(item);
+    wake?.();
   }
 
-  function handOverLoss(lost: BackendLoss): void {
-    if (disposed) return;
-    if (context.onBackendLost) context.onBackendLost(lost);
-    else {
-      postState();
-      post({ type: 'error', message: `The GPU context was lost at step ${lost.lostAtStep}; training paused.`, recoverable: true });
-    }
+  function control(command: Exclude<RunCommand, { type: 'between-steps' | 'dispose' }>): Promise<string | null> {
+    return new Promise((done) => enqueue({ command, done }));
   }
+
+  function betweenSteps<T>(task: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      enqueue({ command: { type: 'between-steps' }, task, resolve: (value) => resolve(value as T), reject });
+    });
+  }
+
+  void loop();
 
   return {
     get config() {
       return config;
     },
     get state() {
-      return state;
+      return pageState(phase);
+    },
+    get phase() {
+      return phase;
     },
     get step() {
       return step;
     },
-    start() {
-      lastFlush = performance.now();
-      state = 'running';
-      postState();
-      // The starting state is the first rollback target (for a restored run, it is the checkpoint).
-      void withExclusive(async () => {
-        lastGood = await capture();
-        measureQualityIfDue();
-      })
-        .then(postGrid)
-        .then(loop)
-        .catch(async (error: unknown) => {
-          if (error instanceof BackendLostError || (await lossConfirmed())) {
-            handOverLoss(noteLoss());
-            return;
-          }
-          post({ type: 'error', message: `Training could not start: ${error instanceof Error ? error.message : String(error)}`, recoverable: true });
-        });
-    },
-    async pause() {
-      if (state !== 'running') return;
-      state = 'paused';
-      stepsToRunWhilePaused = 0;
-      // The loop notices at its next check and posts the state itself.
-    },
-    resume() {
-      if (state !== 'paused' || loss) return;
-      state = 'running';
-      lastFlush = performance.now();
-      stepsSinceFlush = 0;
-      postState();
-      void loop();
-    },
-    stepOnce() {
-      if (state !== 'paused' || loss) return;
-      stepsToRunWhilePaused += 1;
-      void loop();
-    },
-    async stop() {
-      if (state === 'stopped' || state === 'done') return;
-      state = 'stopped';
-      stepsToRunWhilePaused = 0;
-      if (!looping) {
-        await withExclusive(() => flushMetrics()).catch(() => undefined);
-        postState();
-      }
-    },
+    start: () => control({ type: 'start' }),
+    pause: () => control({ type: 'pause' }),
+    resume: () => control({ type: 'resume' }),
+    stepOnce: () => control({ type: 'step' }),
+    stop: () => control({ type: 'stop' }),
     setLive(live) {
-      Object.assign(config, live);
-      setLearningRate(gan.generatorOptimizer, live.generatorLearningRate);
-      setLearningRate(gan.discriminatorOptimizer, live.discriminatorLearningRate);
+      return betweenSteps(async () => {
+        Object.assign(config, live);
+        setLearningRate(gan.generatorOptimizer, live.generatorLearningRate);
+        setLearningRate(gan.discriminatorOptimizer, live.discriminatorLearningRate);
+      });
     },
-    async exportGenerator() {
-      return withExclusive(async () => ({ artifacts: await modelArtifacts(gan.generator), summary: summarise() }));
+    exportGenerator() {
+      return betweenSteps(async () => ({ artifacts: await modelArtifacts(gan.generator), summary: summarise() }));
     },
     exportRecipe() {
-      return withExclusive(async () => {
+      return betweenSteps(async () => {
         await flushMetrics();
         const checkpoint = await capture();
         const generator = await modelArtifacts(gan.generator);
@@ -556,28 +712,35 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     announceRestored(reason) {
       postState();
       post({ type: 'run-restored', reason, step, config: { ...config }, rows: [...history], quality: [...qualityHistory] });
-      void withExclusive(async () => {
-        lastGood = await capture();
-        await postGrid();
-      }).catch((error: unknown) => {
-        post({ type: 'error', message: `Could not show the restored run: ${error instanceof Error ? error.message : String(error)}`, recoverable: true });
-      });
+      void control({ type: 'restore' });
     },
     useGenerator(use) {
-      return withExclusive(() => use(gan.generator, config, step));
+      return betweenSteps(() => use(gan.generator, config, step));
     },
     captureNow() {
-      return withExclusive(async () => {
+      return betweenSteps(async () => {
         await flushMetrics();
         return capture();
       });
     },
     dispose() {
-      disposed = true;
-      meter?.dispose();
-      tf.dispose(pending.map((p) => p.values));
-      pending = [];
-      disposeGan(gan);
+      if (phase.name === 'disposed') return Promise.resolve();
+      return new Promise<void>((done) => enqueue({ command: { type: 'dispose' }, done }));
+    },
+    async whenSettled() {
+      for (;;) {
+        await new Promise<void>((resolve) => {
+          if (isDisposed()) resolve();
+          else {
+            settledWaiters.push(resolve);
+            // The loop may already be waiting: wake it so it looks again and tells us.
+            wake?.();
+          }
+        });
+        await Promise.all([storageWrites, meter?.whenIdle()]);
+        // Settled only if nothing started meanwhile (a command, or steps owed).
+        if (isDisposed() || (queue.length === 0 && !wantsStep(phase) && wake !== null)) return;
+      }
     },
   };
 }

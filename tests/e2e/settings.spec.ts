@@ -11,11 +11,11 @@ test('an out-of-range value typed into a field says what is wrong and blocks Sta
   const steps = page.getByLabel('Steps', { exact: true });
   await steps.fill('0');
   await steps.blur();
-  await expect(page.getByText('steps must be between 1 and 10,000,000, got 0').first()).toBeVisible();
+  await expect(page.getByText('Steps: enter a whole number from 1 to 10,000,000 (0 is too small)').first()).toBeVisible();
   await expect(start).toBeDisabled();
 
   await steps.fill('50');
   await steps.blur();
-  await expect(page.getByText('steps must be between 1 and 10,000,000, got 0')).toHaveCount(0);
+  await expect(page.getByText('Steps: enter a whole number from 1 to 10,000,000 (0 is too small)')).toHaveCount(0);
   await expect(start).toBeEnabled();
 });

@@ -3,6 +3,7 @@ import { downloadBlob } from '../downloads.ts';
 import { exportTimelapse, type TimelapseFormat } from './timelapse.ts';
 import { webmSupport, type WebmSupport } from './webm-encoder.ts';
 import './timelapse-export.css';
+import { describeError } from '../../protocol/describe-error.ts';
 
 /** Frame rates offered; 10 fps shows each grid long enough to see it change. */
 const FRAME_RATES = [5, 10, 15, 30] as const;
@@ -16,9 +17,9 @@ interface Job {
 }
 
 /** A message for the user: cancelling is not an error worth showing. */
-function describeError(error: unknown): string | null {
+function describeFailure(error: unknown): string | null {
   if (error instanceof DOMException && error.name === 'AbortError') return null;
-  return error instanceof Error ? error.message : String(error);
+  return describeError(error);
 }
 
 /**
@@ -42,7 +43,7 @@ export function TimelapseExport({ frames }: { frames: readonly { step: number; b
     let current = true;
     webmSupport()
       .then((support) => current && setWebm(support))
-      .catch((reason: unknown) => current && setWebm({ supported: false, reason: describeError(reason) ?? 'unknown error' }));
+      .catch((reason: unknown) => current && setWebm({ supported: false, reason: describeFailure(reason) ?? 'unknown error' }));
     return () => {
       current = false;
     };
@@ -69,7 +70,7 @@ export function TimelapseExport({ frames }: { frames: readonly { step: number; b
       });
       downloadBlob(blob, FILE_NAMES[chosen]);
     } catch (reason) {
-      setError(describeError(reason));
+      setError(describeFailure(reason));
     } finally {
       if (controller.current === abort) controller.current = null;
       setJob(null);

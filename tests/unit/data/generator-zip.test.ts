@@ -109,7 +109,7 @@ describe('readGeneratorZip', () => {
   test('ganvas-run.json with invalid settings', async () => {
     const summary = { ...SUMMARY, config: { ...TINY, latentSize: 0 } };
     expect(await failure(pieces({ 'ganvas-run.json': JSON.stringify(summary) }))).toBe(
-      'ganvas-run.json in “generator.zip” has invalid settings: latent size must be between 1 and 1,024, got 0. Choose the zip that Ganvas’s “Download generator” saved, unchanged.',
+      'ganvas-run.json in “generator.zip” has invalid settings. Latent size: enter a whole number from 1 to 1,024 (0 is too small). Choose the zip that Ganvas’s “Download generator” saved, unchanged.',
     );
   });
 

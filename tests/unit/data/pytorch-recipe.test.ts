@@ -228,7 +228,7 @@ describe('Continue in PyTorch: torchrun and back', () => {
     await until(() => of('run-state').at(-1)?.state === 'paused');
     await handle({ type: 'export-recipe', requestId: 1, target: 'pytorch' });
     const answer = of('recipe')[0];
-    if (!answer) throw new Error(`no recipe: ${JSON.stringify(of('generate-failed'))}`);
+    if (!answer) throw new Error(`no recipe: ${JSON.stringify(of('request-failed'))}`);
     const folder = await unzip(answer.zip, 'distributed');
     const exported = JSON.parse(readFileSync(path.join(folder, 'ganvas-recipe.json'), 'utf8')) as PytorchRecipeManifest;
     const start = exported.summary.step;
@@ -244,7 +244,7 @@ describe('Continue in PyTorch: torchrun and back', () => {
 
     // Back in the app: the same data is loaded, so "Load checkpoint…" continues the run.
     const bytes = readFileSync(path.join(folder, 'run', 'checkpoint.ganvas'));
-    await handle({ type: 'load-checkpoint', bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
+    await handle({ type: 'load-checkpoint', requestId: 90, bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
     const restored = of('run-restored').at(-1);
     expect(restored).toMatchObject({ reason: 'loaded', step: start + 5 });
     // Charts continue: the app's rows, then PyTorch's, one per step.
@@ -330,16 +330,16 @@ describe('Continue in PyTorch: bad input', () => {
     const { handle, of } = app();
     await handle({ type: 'init', preferred: 'cpu' });
     await handle({ type: 'load-pixels', name: 'pattern.zip', pixels: patternSet(120, 2).pixels.slice().buffer, options: OPTIONS, cartoon: null });
-    await handle({ type: 'load-checkpoint', bytes: new Uint8Array(readFileSync(own)).buffer });
-    expect(of('error').at(-1)?.message).toBe('This checkpoint file is incomplete (it was cut short, perhaps by an interrupted download or save).');
-    await handle({ type: 'load-checkpoint', bytes: new Uint8Array(readFileSync(path.join(foreign, 'checkpoint.ganvas'))).buffer });
-    expect(of('error').at(-1)?.message).toMatch(/^This checkpoint was trained on different data/);
+    await handle({ type: 'load-checkpoint', requestId: 91, bytes: new Uint8Array(readFileSync(own)).buffer });
+    expect(of('request-failed').at(-1)?.message).toContain('This checkpoint file is incomplete (it was cut short, perhaps by an interrupted download or save).');
+    await handle({ type: 'load-checkpoint', requestId: 92, bytes: new Uint8Array(readFileSync(path.join(foreign, 'checkpoint.ganvas'))).buffer });
+    expect(of('request-failed').at(-1)?.message).toMatch(/This checkpoint was trained on different data/);
     expect(of('run-restored')).toEqual([]);
     const zip = await JSZip.loadAsync(readFileSync(path.join(dcganFolder, 'run', 'generator.zip')));
     const weights = await zip.file('weights.bin')?.async('uint8array');
     if (!weights) throw new Error('generator.zip has no weights.bin');
     zip.file('weights.bin', weights.subarray(0, weights.length - 100));
     await handle({ type: 'load-generator', requestId: 1, file: new File([await zip.generateAsync({ type: 'blob' })], 'generator.zip') });
-    expect(of('generate-failed')[0]?.message).toMatch(/^weights\.bin in “generator\.zip” holds .* but model\.json describes .* of weights/);
+    expect(of('request-failed')[0]?.message).toMatch(/^weights\.bin in “generator\.zip” holds .* but model\.json describes .* of weights/);
   }, 300_000);
 });

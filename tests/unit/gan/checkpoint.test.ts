@@ -187,7 +187,7 @@ describe('decodeCheckpoint refuses bad files', () => {
     const { checkpoint } = await checkpointAfter(TINY, 1);
     const error = errorOf(() => decodeCheckpoint(encodeCheckpoint({ ...checkpoint, config: { ...checkpoint.config, batchSize: 0 } })));
     expect(error.code).toBe('invalid-config');
-    expect(error.message).toMatch(/batch size must be between 1 and 512, got 0/);
+    expect(error.message).toMatch(/Batch size: enter a whole number from 1 to 512 \(0 is too small\)/);
   });
 });
 

@@ -34,34 +34,41 @@ describe('HEATON_DEFAULTS', () => {
 
 describe('validateConfig', () => {
   test.each([
-    [{ batchSize: 0 }, 'batch size must be between 1 and 512, got 0'],
-    [{ batchSize: 513 }, 'batch size must be between 1 and 512, got 513'],
-    [{ batchSize: 2.5 }, 'batch size must be a whole number, got 2.5'],
-    [{ latentSize: 0 }, 'latent size must be between 1 and 1,024, got 0'],
-    [{ steps: 0 }, 'steps must be between 1 and 10,000,000, got 0'],
-    [{ generatorLearningRate: 0 }, 'generator learning rate must be between 1e-7 and 1, got 0'],
-    [{ discriminatorLearningRate: 5 }, 'discriminator learning rate must be between 1e-7 and 1, got 5'],
-    [{ generatorBeta1: 1 }, 'generator beta1 must be between 0 and 0.999, got 1'],
-    [{ discriminatorBeta1: -0.1 }, 'discriminator beta1 must be between 0 and 0.999, got -0.1'],
-    [{ dropout: 0.95 }, 'dropout must be between 0 and 0.9, got 0.95'],
-    [{ batchNormMomentum: 1 }, 'batch-norm momentum must be between 0 and 0.999, got 1'],
-    [{ leakySlope: 2 }, 'LeakyReLU slope must be between 0 and 1, got 2'],
-    [{ labelSmoothing: 0.6 }, 'label smoothing must be between 0 and 0.5, got 0.6'],
-    [{ previewEvery: 0 }, 'preview interval must be between 1 and 100,000, got 0'],
-    [{ gridRows: 0 }, 'grid rows must be between 1 and 16, got 0'],
-    [{ gridCols: 17 }, 'grid columns must be between 1 and 16, got 17'],
-    [{ gridMargin: -1 }, 'grid margin must be between 0 and 64, got -1'],
-    [{ width: 0 }, 'width multiplier must be between 0.015625 and 4, got 0'],
-    [{ seed: -1 }, 'seed must be between 0 and 2,147,483,647, got -1'],
-    [{ batchSize: Number.NaN }, 'batch size must be a number, got NaN'],
-    [{ batchSize: '32' }, 'batch size must be a number, got 32'],
-    [{ architecture: 'stylegan' }, 'architecture must be one of heaton, dcgan, got stylegan'],
-    [{ resolution: 48 }, 'resolution for heaton must be one of 16, 32, 64, 96, 128 px, got 48'],
-    [{ architecture: 'dcgan', resolution: 96 }, 'resolution for dcgan must be one of 16, 32, 64 px, got 96'],
-    [{ channels: 2 }, 'channels must be 1 (grayscale) or 3 (RGB), got 2'],
-    [{ flip: 'yes' }, 'flip must be true or false, got yes'],
+    [{ batchSize: 0 }, 'Batch size: enter a whole number from 1 to 512 (0 is too small)'],
+    [{ batchSize: 513 }, 'Batch size: enter a whole number from 1 to 512 (513 is too large)'],
+    [{ batchSize: 2.5 }, 'Batch size: enter a whole number from 1 to 512 (2.5 is not whole)'],
+    [{ latentSize: 0 }, 'Latent size: enter a whole number from 1 to 1,024 (0 is too small)'],
+    [{ steps: 0 }, 'Steps: enter a whole number from 1 to 10,000,000 (0 is too small)'],
+    [{ generatorLearningRate: 0 }, 'Generator learning rate: enter a number from 1e-7 to 1 (0 is too small)'],
+    [{ discriminatorLearningRate: 5 }, 'Discriminator learning rate: enter a number from 1e-7 to 1 (5 is too large)'],
+    [{ generatorBeta1: 1 }, 'Generator beta1: enter a number from 0 to 0.999 (1 is too large)'],
+    [{ discriminatorBeta1: -0.1 }, 'Discriminator beta1: enter a number from 0 to 0.999 (-0.1 is too small)'],
+    [{ dropout: 0.95 }, 'Dropout: enter a number from 0 to 0.9 (0.95 is too large)'],
+    [{ batchNormMomentum: 1 }, 'Batch-norm momentum: enter a number from 0 to 0.999 (1 is too large)'],
+    [{ leakySlope: 2 }, 'LeakyReLU slope: enter a number from 0 to 1 (2 is too large)'],
+    [{ labelSmoothing: 0.6 }, 'Label smoothing: enter a number from 0 to 0.5 (0.6 is too large)'],
+    [{ previewEvery: 0 }, 'Preview interval: enter a whole number from 1 to 100,000 (0 is too small)'],
+    [{ gridRows: 0 }, 'Grid rows: enter a whole number from 1 to 16 (0 is too small)'],
+    [{ gridCols: 17 }, 'Grid columns: enter a whole number from 1 to 16 (17 is too large)'],
+    [{ gridMargin: -1 }, 'Grid margin: enter a whole number from 0 to 64 (-1 is too small)'],
+    [{ width: 0 }, 'Width multiplier: enter a number from 0.015625 to 4 (0 is too small)'],
+    [{ seed: -1 }, 'Seed: enter a whole number from 0 to 2,147,483,647 (-1 is too small)'],
+    [{ batchSize: Number.NaN }, 'Batch size: enter a whole number from 1 to 512'],
+    [{ batchSize: '32' }, 'Batch size: enter a whole number from 1 to 512'],
+    [{ architecture: 'stylegan' }, 'Architecture: choose heaton or dcgan'],
+    [{ resolution: 48 }, 'Resolution: heaton trains at 16, 32, 64, 96, 128 px; choose one of them'],
+    [{ architecture: 'dcgan', resolution: 96 }, 'Resolution: dcgan trains at 16, 32, 64 px; choose one of them'],
+    [{ channels: 2 }, 'Colour: choose grayscale or RGB'],
+    [{ flip: 'yes' }, 'Flip: choose on or off'],
   ])('rejects %o', (overrides, sentence) => {
-    expect(validateConfig(withField(overrides))).toEqual([sentence]);
+    expect(validateConfig(withField(overrides)).map((problem) => problem.message)).toEqual([sentence]);
+  });
+
+  test('names the field of each problem, so the panel files it without reading the sentence', () => {
+    expect(validateConfig(withField({ steps: Number.NaN, flip: 'yes' }))).toEqual([
+      { field: 'steps', message: 'Steps: enter a whole number from 1 to 10,000,000' },
+      { field: 'flip', message: 'Flip: choose on or off' },
+    ]);
   });
 
   test('reports every problem at once', () => {

@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { HEATON_DEFAULTS } from '../../../src/protocol/config.ts';
 import type { DatasetReport } from '../../../src/protocol/dataset.ts';
-import type { FromWorker } from '../../../src/protocol/messages.ts';
+import type { WorkerEvent } from '../../../src/protocol/messages.ts';
 import { elapsedMs, INITIAL_TRAINER_STATE, reduceTrainer, type PageAction, type TrainerState } from '../../../src/ui/trainer-state.ts';
 
-function apply(actions: [FromWorker | PageAction, number][], state: TrainerState = INITIAL_TRAINER_STATE): TrainerState {
+function apply(actions: [WorkerEvent | PageAction, number][], state: TrainerState = INITIAL_TRAINER_STATE): TrainerState {
   return actions.reduce((s, [action, now]) => reduceTrainer(s, action, now), state);
 }
 

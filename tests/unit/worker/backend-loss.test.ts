@@ -10,6 +10,7 @@ import type { BackendName, FromWorker } from '../../../src/protocol/messages.ts'
 import type { BackendLossWatch } from '../../../src/worker/backend.ts';
 import { createTrainer } from '../../../src/worker/trainer.ts';
 import { createMemoryCheckpointStore } from './memory-checkpoint-store.ts';
+import { stepControl } from './turns.ts';
 
 /** A watch that reports loss when told to, as watchBackendLoss does on webglcontextlost. */
 function controllableWatch(): BackendLossWatch & { lose(): void } {
@@ -31,18 +32,12 @@ const CONFIG: TrainConfig = { ...HEATON_DEFAULTS, resolution: 16, width: 1 / 16,
 const pixels = () => new Uint8Array(8 * 16 * 16 * 3).map((_, i) => (i * 37) % 256).buffer;
 const options = { side: 16, channels: 3, crop: 'centre' } as const;
 
-async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const start = performance.now();
-  while (!condition()) {
-    if (performance.now() - start > timeoutMs) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 function harness() {
   const posted: FromWorker[] = [];
   const watches: { backend: BackendName; watch: ReturnType<typeof controllableWatch> }[] = [];
+  const control = stepControl(posted);
   const handle = createTrainer((message) => posted.push(message), {
+    ...control.deps,
     openStore: async () => createMemoryCheckpointStore(),
     watchBackend: (backend) => {
       const watch = controllableWatch();
@@ -50,22 +45,21 @@ function harness() {
       return watch;
     },
   });
+  control.bind(handle);
   const of = <T extends FromWorker['type']>(type: T) => posted.filter((m): m is Extract<FromWorker, { type: T }> => m.type === type);
-  return { posted, handle, of, watches };
+  return { posted, handle, of, watches, control };
 }
 
 describe('a lost GPU context', () => {
   test('stops stepping, restores the last checkpoint on a fresh backend, and keeps running', async () => {
-    const { handle, of, watches } = harness();
+    const { handle, of, watches, control } = harness();
     await handle({ type: 'init', preferred: 'cpu' });
     await handle({ type: 'load-pixels', name: 'Test', pixels: pixels(), options, cartoon: null });
-    await handle({ type: 'start', config: CONFIG });
-    await until(() => of('checkpoint-saved').some((m) => m.step >= 3));
-    await until(() => (of('metrics').at(-1)?.rows.at(-1)?.step ?? 0) >= 4);
     const firstBackend = tf.engine().backend;
-
-    watches[0]?.watch.lose();
-    await until(() => of('backend-lost').length > 0);
+    // Past the step-3 checkpoint the context goes; the rebuilt run trains on to its end (step 12).
+    control.at(4, () => watches[0]?.watch.lose());
+    await handle({ type: 'start', config: { ...CONFIG, steps: 12 } });
+    await handle.whenSettled();
     const notice = of('backend-lost')[0];
     if (!notice?.resumedAtStep) throw new Error(`expected a resumed notice, got ${JSON.stringify(notice)}`);
     expect(notice).toMatchObject({ lostBackend: 'cpu', backend: 'cpu' });
@@ -80,29 +74,27 @@ describe('a lost GPU context', () => {
     const restored = of('run-restored').at(-1);
     expect(restored).toMatchObject({ reason: 'rolled-back', step: notice.resumedAtStep });
     expect(restored?.rows.map((r) => r.step)).toEqual(Array.from({ length: notice.resumedAtStep }, (_, i) => i + 1));
-    const countBefore = of('run-state').length;
-    await until(() => of('run-state').slice(countBefore - 1).some((m) => m.state === 'running'));
-    const resumedAt = notice.resumedAtStep;
-    await until(() => of('metrics').some((m) => m.rows.some((r) => r.step > resumedAt + 1)));
-    await handle({ type: 'stop' });
+    const restoredAt = of('run-state').findIndex((m) => m.step === notice.resumedAtStep && m.state === 'paused');
+    expect(of('run-state').slice(restoredAt).some((m) => m.state === 'running')).toBe(true);
+    expect(of('run-state').at(-1)).toMatchObject({ state: 'done', step: 12 });
   });
 
   test('a run paused when the loss is noticed comes back paused', async () => {
-    const { handle, of, watches } = harness();
+    const { handle, of, watches, control } = harness();
     await handle({ type: 'init', preferred: 'cpu' });
     await handle({ type: 'load-pixels', name: 'Test', pixels: pixels(), options, cartoon: null });
+    control.pauseAt(3);
     await handle({ type: 'start', config: CONFIG });
-    await until(() => of('checkpoint-saved').length > 0);
-    await handle({ type: 'pause' });
-    await until(() => of('run-state').at(-1)?.state === 'paused');
+    await handle.whenSettled();
+    expect(of('run-state').at(-1)?.state).toBe('paused');
     const pausedAt = of('run-state').at(-1)?.step ?? 0;
     watches[0]?.watch.lose();
     // Noticed on the next step; the paused checkpoint is where it comes back.
     await handle({ type: 'step' });
-    await until(() => of('backend-lost').length > 0);
+    await handle.whenSettled();
     expect(of('backend-lost')[0]).toMatchObject({ resumedAtStep: pausedAt, lostAtStep: pausedAt + 1 });
     expect(of('backend-lost')[0]?.message).toMatch(/restored to step \d+ on cpu, paused\.$/);
-    await until(() => of('run-state').at(-1)?.state === 'paused' && of('run-state').at(-1)?.step === pausedAt);
+    expect(of('run-state').at(-1)).toMatchObject({ state: 'paused', step: pausedAt });
     await handle({ type: 'stop' });
   });
 });

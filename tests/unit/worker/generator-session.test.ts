@@ -80,7 +80,7 @@ function harness(options: { live?: boolean; set?: ImageSet | null } = {}) {
   };
   const failure = async (request: Unsent) => {
     const answer = await ask(request);
-    if (answer.type !== 'generate-failed') throw new Error(`expected a failure, got ${answer.type}`);
+    if (answer.type !== 'request-failed') throw new Error(`expected a failure, got ${answer.type}`);
     return answer.message;
   };
   const upload = (file: File) => ask({ type: 'load-generator', file });
@@ -227,7 +227,7 @@ describe('load-generator', () => {
       [good('tfjs.zip', { 'ganvas-run.json': undefined }), /^“tfjs\.zip” has a model\.json but no ganvas-run\.json, so it is not a generator downloaded from Ganvas\./],
       [good('noweights.zip', { 'weights.bin': undefined }), /^“noweights\.zip” is missing weights\.bin/],
       [good('short.zip', { 'weights.bin': new Uint8Array(10) }), /^weights\.bin in “short\.zip” holds 10 bytes but model\.json describes/],
-      [good('bad-config.zip', { 'ganvas-run.json': JSON.stringify({ ...SUMMARY, config: { ...TINY, batchSize: 0 } }) }), /has invalid settings: batch size must be between 1 and 512, got 0\./],
+      [good('bad-config.zip', { 'ganvas-run.json': JSON.stringify({ ...SUMMARY, config: { ...TINY, batchSize: 0 } }) }), /has invalid settings\. Batch size: enter a whole number from 1 to 512 \(0 is too small\)\./],
       [good('shape.zip', { 'ganvas-run.json': JSON.stringify({ ...SUMMARY, config: { ...TINY, resolution: 32 } }) }), /does not match its ganvas-run\.json: it makes \[batch, 16, 16, 3\] but the run made 32×32 images/],
       [good('unbuildable.zip', { 'model.json': JSON.stringify({ ...buildModelJson(artifacts), modelTopology: { class_name: 'Nope', config: {} } }) }), /^TensorFlow\.js could not build a model from “unbuildable\.zip”/],
     ];
@@ -274,7 +274,7 @@ describe('through the trainer', () => {
     const answerTo = (requestId: number) => posted.find((m) => 'requestId' in m && m.requestId === requestId);
     await handle({ type: 'init', preferred: 'cpu' });
     await handle({ type: 'generate', requestId: 1, source: 'live', seeds: [1] });
-    expect(answerTo(1)).toEqual({ type: 'generate-failed', requestId: 1, message: NO_LIVE_GENERATOR });
+    expect(answerTo(1)).toEqual({ type: 'request-failed', requestId: 1, message: NO_LIVE_GENERATOR });
 
     const pixels = new Uint8Array(8 * 16 * 16 * 3).map((_, i) => (i * 37) % 256).buffer;
     await handle({ type: 'load-pixels', name: 'Test', pixels, options: { side: 16, channels: 3, crop: 'centre' }, cartoon: null });

@@ -11,6 +11,7 @@ import type { FromWorker } from '../../../src/protocol/messages.ts';
 import type { CachedDataset, CachedDatasetMeta, DatasetCache } from '../../../src/data/cache.ts';
 import { reportToJson, ingestPixels } from '../../../src/data/ingest.ts';
 import { hashPixels } from '../../../src/data/pixel-hash.ts';
+import { stepControl } from './turns.ts';
 import { createMemoryCheckpointStore, type MemoryCheckpointStore } from './memory-checkpoint-store.ts';
 
 const CONFIG: TrainConfig = { ...HEATON_DEFAULTS, resolution: 16, width: 1 / 16, latentSize: 8, batchSize: 4, steps: 1000, previewEvery: 3, gridRows: 2, gridCols: 3 };
@@ -65,17 +66,11 @@ function cachedFaces(withIdentity = true): CachedDataset {
 
 function worker(store: MemoryCheckpointStore, cache: DatasetCache) {
   const posted: FromWorker[] = [];
-  const handle = createTrainer((message) => posted.push(message), { openStore: async () => store, openCache: async () => cache });
+  const control = stepControl(posted);
+  const handle = createTrainer((message) => posted.push(message), { openStore: async () => store, openCache: async () => cache, ...control.deps });
+  control.bind(handle);
   const of = <T extends FromWorker['type']>(type: T) => posted.filter((m): m is Extract<FromWorker, { type: T }> => m.type === type);
-  return { posted, handle, of };
-}
-
-async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const start = performance.now();
-  while (!condition()) {
-    if (performance.now() - start > timeoutMs) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  return { posted, handle, of, control };
 }
 
 /** Trains on faces.zip's pixels until a checkpoint is stored; returns the store. */
@@ -85,8 +80,10 @@ async function storedRunOnFaces(): Promise<MemoryCheckpointStore> {
   await first.handle({ type: 'init', preferred: 'cpu' });
   await first.handle({ type: 'load-pixels', name: 'faces.zip', pixels: pixels().buffer, options, cartoon: null });
   expect(first.of('dataset')[0]?.identity).toBe(cachedFaces().datasetIdentity);
+  first.control.pauseAt(3);
   await first.handle({ type: 'start', config: CONFIG });
-  await until(() => first.of('checkpoint-saved').some((m) => m.step >= 3));
+  await first.handle.whenSettled();
+  expect(first.of('checkpoint-saved').some((m) => m.step >= 3)).toBe(true);
   await first.handle({ type: 'stop' });
   return store;
 }
@@ -106,7 +103,8 @@ describe('resuming a stored run on a zip', () => {
     expect(second.of('run-restored')[0]).toMatchObject({ reason: 'resumed', step: info?.step });
     expect(second.of('error')).toEqual([]);
     await second.handle({ type: 'step' });
-    await until(() => second.of('run-state').some((m) => m.step === (info?.step ?? 0) + 1));
+    await second.handle.whenSettled();
+    expect(second.of('run-state').at(-1)).toMatchObject({ state: 'paused', step: (info?.step ?? 0) + 1 });
     await second.handle({ type: 'stop' });
   });
 

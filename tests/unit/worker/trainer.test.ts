@@ -4,6 +4,7 @@ import { createTrainer } from '../../../src/worker/trainer.ts';
 import { HEATON_DEFAULTS, gridSize, type TrainConfig } from '../../../src/protocol/config.ts';
 import type { FromWorker } from '../../../src/protocol/messages.ts';
 import { createMemoryCheckpointStore } from './memory-checkpoint-store.ts';
+import { stepControl } from './turns.ts';
 
 /** Drives the worker's logic directly, as the worker shell does, collecting what it posts. */
 function harness() {
@@ -52,7 +53,7 @@ describe('createTrainer', () => {
     const { posted, handle } = harness();
     await handle({ type: 'preview', config: { ...TINY, batchSize: 0 } });
     expect(posted).toEqual([
-      { type: 'error', message: 'Invalid settings: batch size must be between 1 and 512, got 0.', recoverable: true },
+      { type: 'error', message: 'Invalid settings. Batch size: enter a whole number from 1 to 512 (0 is too small).', recoverable: true },
     ]);
   });
 });
@@ -64,17 +65,11 @@ describe('createTrainer checkpoints', () => {
 
   function withStore(store = createMemoryCheckpointStore()) {
     const posted: FromWorker[] = [];
-    const handle = createTrainer((message) => posted.push(message), { openStore: async () => store });
+    const control = stepControl(posted);
+    const handle = createTrainer((message) => posted.push(message), { openStore: async () => store, ...control.deps });
+    control.bind(handle);
     const of = <T extends FromWorker['type']>(type: T) => posted.filter((m): m is Extract<FromWorker, { type: T }> => m.type === type);
-    return { posted, handle, of, store };
-  }
-
-  async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-    const start = performance.now();
-    while (!condition()) {
-      if (performance.now() - start > timeoutMs) throw new Error('timed out');
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    return { posted, handle, of, store, control };
   }
 
   test('a saved run is offered after a "reload" and resumes only on the same data', async () => {
@@ -83,8 +78,10 @@ describe('createTrainer checkpoints', () => {
     expect(first.of('stored-checkpoint')).toEqual([{ type: 'stored-checkpoint', info: null }]);
     await first.handle({ type: 'load-pixels', name: 'Cartoon faces', pixels: pixels(), options, cartoon: { count: 8, seed: 7 } });
     expect(first.of('dataset')[0]?.identity).toBe('cartoon:v1:8:7:16:3');
+    first.control.pauseAt(3);
     await first.handle({ type: 'start', config: SMALL });
-    await until(() => first.of('checkpoint-saved').some((m) => m.step >= 3));
+    await first.handle.whenSettled();
+    expect(first.of('checkpoint-saved').some((m) => m.step >= 3)).toBe(true);
     await first.handle({ type: 'stop' });
 
     // A new worker on the same storage: the page reloaded.
@@ -107,31 +104,34 @@ describe('createTrainer checkpoints', () => {
     expect(restored?.rows.length).toBe(info?.step);
     expect(second.of('run-state').at(-1)).toMatchObject({ state: 'paused', step: info?.step });
     await second.handle({ type: 'step' });
-    await until(() => second.of('run-state').some((m) => m.step === (info?.step ?? 0) + 1));
+    await second.handle.whenSettled();
+    expect(second.of('run-state').at(-1)).toMatchObject({ state: 'paused', step: (info?.step ?? 0) + 1 });
     await second.handle({ type: 'stop' });
   });
 
   test('a corrupt checkpoint file shows its message and leaves the run untouched', async () => {
-    const { handle, of } = withStore();
+    const { handle, of, control } = withStore();
     await handle({ type: 'init', preferred: 'cpu' });
     await handle({ type: 'load-pixels', name: 'Test', pixels: pixels(), options, cartoon: null });
     expect(of('dataset')[0]?.identity).toMatch(/^pixels:v1:[0-9a-f]{16}:8:16:3:centre$/);
+    control.pauseAt(3);
     await handle({ type: 'start', config: SMALL });
-    await until(() => of('checkpoint-saved').length > 0);
-    await handle({ type: 'pause' });
-    await until(() => of('run-state').at(-1)?.state === 'paused');
+    await handle.whenSettled();
+    expect(of('checkpoint-saved').length).toBeGreaterThan(0);
+    expect(of('run-state').at(-1)?.state).toBe('paused');
     const before = of('run-state').at(-1)?.step;
-    await handle({ type: 'load-checkpoint', bytes: new TextEncoder().encode('not a checkpoint at all').buffer });
-    expect(of('error').at(-1)?.message).toBe('This file is not a Ganvas checkpoint.');
+    await handle({ type: 'load-checkpoint', requestId: 1, bytes: new TextEncoder().encode('not a checkpoint at all').buffer });
+    expect(of('request-failed')).toEqual([{ type: 'request-failed', requestId: 1, message: 'This file is not a Ganvas checkpoint.' }]);
     expect(of('run-restored')).toEqual([]);
 
     // A good file (exported from this run) restores; its step equals the exported one.
-    await handle({ type: 'export-checkpoint' });
+    await handle({ type: 'export-checkpoint', requestId: 2 });
     const file = of('checkpoint-file')[0];
     if (!file) throw new Error('no checkpoint file');
     expect(file.step).toBe(before);
-    await handle({ type: 'load-checkpoint', bytes: file.bytes });
+    await handle({ type: 'load-checkpoint', requestId: 3, bytes: file.bytes });
     expect(of('run-restored')[0]).toMatchObject({ reason: 'loaded', step: before });
+    expect(of('checkpoint-loaded')).toEqual([{ type: 'checkpoint-loaded', requestId: 3, step: before }]);
     await handle({ type: 'discard-stored' });
     expect(of('stored-checkpoint').at(-1)).toEqual({ type: 'stored-checkpoint', info: null });
     await handle({ type: 'stop' });

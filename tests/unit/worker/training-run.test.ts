@@ -4,7 +4,7 @@ import { createImageSet } from '../../../src/data/dataset.ts';
 import { HEATON_DEFAULTS, gridSize, type TrainConfig } from '../../../src/protocol/config.ts';
 import type { FromWorker } from '../../../src/protocol/messages.ts';
 import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint } from '../../../src/gan/checkpoint.ts';
-import { createTrainingRun } from '../../../src/worker/training-run.ts';
+import { createTrainingRun, type RunContext, type TrainingRun } from '../../../src/worker/training-run.ts';
 import { createMemoryCheckpointStore } from './memory-checkpoint-store.ts';
 import { useWasmBackend } from '../backends.ts';
 
@@ -22,9 +22,31 @@ const TINY: TrainConfig = {
   gridCols: 3,
 };
 
-function harness(config: TrainConfig = TINY, store: ReturnType<typeof createMemoryCheckpointStore> | null = null) {
+/**
+ * The run's time is the test's: its clock advances 100 ms per reading (metrics flush every third
+ * step), and between turns it runs `at`'s action once the step is reached. Tests wait on
+ * whenSettled, never on a timer.
+ */
+function timed(at: [number, (run: TrainingRun) => void][] = []): Pick<RunContext, 'now' | 'yieldTurn'> & { bind(run: TrainingRun): void } {
+  let clock = 0;
+  let bound: TrainingRun | null = null;
+  const left = [...at];
+  return {
+    now: () => (clock += 100),
+    yieldTurn: async () => {
+      if (!bound) return;
+      const run = bound;
+      const due = left.findIndex(([step]) => run.step >= step);
+      if (due >= 0) left.splice(due, 1)[0]?.[1](run);
+    },
+    bind: (run) => (bound = run),
+  };
+}
+
+function harness(config: TrainConfig = TINY, store: ReturnType<typeof createMemoryCheckpointStore> | null = null, at: [number, (run: TrainingRun) => void][] = []) {
   const posted: FromWorker[] = [];
   const pixels = new Uint8Array(8 * 16 * 16 * 3).map((_, i) => (i * 37) % 256);
+  const time = timed(at);
   const run = createTrainingRun(config, {
     set: createImageSet(pixels, 16, 3),
     backend: 'wasm',
@@ -32,25 +54,20 @@ function harness(config: TrainConfig = TINY, store: ReturnType<typeof createMemo
     datasetIdentity: 'pixels:v1:test:8:16:3:centre',
     store,
     post: (message) => posted.push(message),
+    now: time.now,
+    yieldTurn: time.yieldTurn,
   });
+  time.bind(run);
   const of = <T extends FromWorker['type']>(type: T) => posted.filter((m): m is Extract<FromWorker, { type: T }> => m.type === type);
   return { run, posted, of, store };
-}
-
-async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const start = performance.now();
-  while (!condition()) {
-    if (performance.now() - start > timeoutMs) throw new Error('timed out waiting for the run');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 describe('createTrainingRun', () => {
   test('runs to the end: every step reported once, grids at each preview interval and the end', async () => {
     const { run, of } = harness();
-    run.start();
-    await until(() => run.state === 'done');
-    await until(() => of('grid').some((g) => g.step === 12));
+    await run.start();
+    await run.whenSettled();
+    expect(run.state).toBe('done');
     const steps = of('metrics').flatMap((m) => m.rows.map((r) => r.step));
     expect(steps).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     // Step 0 (untrained) when starting, every 5 steps, and the final weights at step 12.
@@ -58,56 +75,56 @@ describe('createTrainingRun', () => {
     const { width, height } = gridSize(TINY);
     expect(of('grid').every((g) => g.kind === 'training' && g.image.width === width && g.image.height === height)).toBe(true);
     expect(of('run-state').at(-1)).toEqual({ type: 'run-state', state: 'done', step: 12, totalSteps: 12 });
-    run.dispose();
+    await run.dispose();
   });
 
   test('pause stops stepping, single steps add exactly one, resume continues, stop ends', async () => {
-    const { run, of } = harness({ ...TINY, steps: 1000, previewEvery: 1000 });
-    run.start();
-    await until(() => run.step >= 3);
-    await run.pause();
-    await until(() => of('run-state').at(-1)?.state === 'paused');
+    const { run, of } = harness({ ...TINY, steps: 1000, previewEvery: 1000 }, null, [
+      [3, (r) => void r.pause()],
+      [8, (r) => void r.stop()],
+    ]);
+    await run.start();
+    await run.whenSettled();
     const pausedAt = run.step;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(run.step).toBe(pausedAt);
+    expect(pausedAt).toBe(3);
+    expect(of('run-state').at(-1)?.state).toBe('paused');
 
-    run.stepOnce();
-    await until(() => run.step === pausedAt + 1);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await run.stepOnce();
+    await run.whenSettled();
     expect(run.step).toBe(pausedAt + 1);
     expect(run.state).toBe('paused');
 
-    run.resume();
-    await until(() => run.step >= pausedAt + 4);
-    await run.stop();
-    await until(() => of('run-state').at(-1)?.state === 'stopped');
+    await run.resume();
+    await run.whenSettled();
+    expect(of('run-state').at(-1)?.state).toBe('stopped');
     const stoppedAt = run.step;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(run.step).toBe(stoppedAt);
+    expect(stoppedAt).toBe(8);
     // Metric rows cover every step exactly once, in order.
     expect(of('metrics').flatMap((m) => m.rows.map((r) => r.step))).toEqual(Array.from({ length: stoppedAt }, (_, i) => i + 1));
-    run.dispose();
+    await run.dispose();
   });
 
   test('live settings apply from the next step and are echoed with the metrics', async () => {
-    const { run, of } = harness({ ...TINY, steps: 1000, previewEvery: 1000 });
-    run.start();
-    await until(() => run.step >= 2);
-    run.setLive({ generatorLearningRate: 1e-3, discriminatorLearningRate: 2e-3, labelSmoothing: 0.1, previewEvery: 3 });
-    const changedAt = run.step;
-    await until(() => of('metrics').some((m) => m.rows.some((r) => r.step > changedAt + 3)));
-    await run.stop();
+    const live = { generatorLearningRate: 1e-3, discriminatorLearningRate: 2e-3, labelSmoothing: 0.1, previewEvery: 3 };
+    const { run, of } = harness({ ...TINY, steps: 1000, previewEvery: 1000 }, null, [
+      [2, (r) => void r.setLive(live)],
+      [9, (r) => void r.stop()],
+    ]);
+    await run.start();
+    await run.whenSettled();
+    const changedAt = 2;
     const after = of('metrics').filter((m) => m.rows.some((r) => r.step > changedAt + 1));
     expect(after.at(-1)?.live).toEqual({ generatorLearningRate: 1e-3, discriminatorLearningRate: 2e-3, labelSmoothing: 0.1, previewEvery: 3 });
     // The new preview interval took effect: grids now come every 3 steps.
     expect(of('grid').some((g) => g.step > changedAt && g.step % 3 === 0)).toBe(true);
-    run.dispose();
+    await run.dispose();
   });
 
   test('the exported generator reproduces the preview grid and leaves no tensors behind', async () => {
     const { run, of } = harness({ ...TINY, steps: 5 });
-    run.start();
-    await until(() => run.state === 'done' && of('grid').some((g) => g.step === 5));
+    await run.start();
+    await run.whenSettled();
+    expect(run.state === 'done' && of('grid').some((g) => g.step === 5)).toBe(true);
     const before = tf.memory().numTensors;
     const { artifacts, summary } = await run.exportGenerator();
     expect(tf.memory().numTensors).toBe(before);
@@ -116,27 +133,24 @@ describe('createTrainingRun', () => {
     const model = await tf.loadLayersModel(tf.io.fromMemory({ ...artifacts, weightData: artifacts.weightData } as tf.io.ModelArtifacts));
     expect(model.outputs[0]?.shape).toEqual([null, 16, 16, 3]);
     model.dispose();
-    run.dispose();
+    await run.dispose();
   });
 });
 
 describe('checkpoints and divergence', () => {
   /** A run saving into a real (in-memory) implementation of the checkpoint store. */
-  const storedHarness = (config: TrainConfig) => {
-    const { run, posted, of, store } = harness(config, createMemoryCheckpointStore());
+  const storedHarness = (config: TrainConfig, at: [number, (run: TrainingRun) => void][] = []) => {
+    const { run, posted, of, store } = harness(config, createMemoryCheckpointStore(), at);
     if (!store) throw new Error('storedHarness needs a store');
     return { run, posted, of, store };
   };
 
   test('saves a checkpoint at every preview interval and on pause, with the metric history', async () => {
-    const { run, of, store } = storedHarness({ ...TINY, steps: 1000, previewEvery: 3 });
-    run.start();
-    await until(() => of('checkpoint-saved').length >= 2);
-    await run.pause();
-    await until(() => of('run-state').at(-1)?.state === 'paused');
-    await until(() => of('checkpoint-saved').at(-1)?.step === run.step);
-    const saved = of('checkpoint-saved').map((m) => m.step);
-    expect(saved.slice(0, 2)).toEqual([3, 6]);
+    const { run, of, store } = storedHarness({ ...TINY, steps: 1000, previewEvery: 3 }, [[7, (r) => void r.pause()]]);
+    await run.start();
+    await run.whenSettled();
+    expect(of('run-state').at(-1)?.state).toBe('paused');
+    expect(of('checkpoint-saved').map((m) => m.step)).toEqual([3, 6, 7]);
     const latest = await store.loadLatest();
     if (!latest) throw new Error('nothing stored');
     const checkpoint = decodeCheckpoint(latest.bytes);
@@ -144,32 +158,33 @@ describe('checkpoints and divergence', () => {
     expect(checkpoint.datasetIdentity).toBe('pixels:v1:test:8:16:3:centre');
     expect(checkpoint.metrics.map((r) => r.step)).toEqual(Array.from({ length: run.step }, (_, i) => i + 1));
     expect(latest.summary).toMatchObject({ step: run.step, datasetName: 'test' });
-    run.dispose();
+    await run.dispose();
   });
 
   test('a failing store is reported and training carries on', async () => {
     const { run, of, store } = storedHarness({ ...TINY, steps: 7, previewEvery: 3 });
     store.failWith = { ok: false, reason: 'quota', message: 'Not enough browser storage to save a checkpoint.' };
-    run.start();
-    await until(() => run.state === 'done');
-    await until(() => of('checkpoint-save-failed').length >= 2);
+    await run.start();
+    await run.whenSettled();
+    expect(run.state).toBe('done');
+    expect(of('checkpoint-save-failed').length).toBeGreaterThanOrEqual(2);
     expect(of('checkpoint-save-failed').map((m) => m.message)[0]).toBe('Not enough browser storage to save a checkpoint.');
     expect(run.step).toBe(7);
-    run.dispose();
+    await run.dispose();
   });
 
   test('a restored run continues exactly like the original', async () => {
     const config = { ...TINY, steps: 1000, previewEvery: 4 };
-    const original = storedHarness(config);
-    original.run.start();
-    await until(() => original.run.step >= 4 && original.of('checkpoint-saved').some((m) => m.step === 4));
-    await original.run.pause();
-    await until(() => original.of('run-state').at(-1)?.state === 'paused');
+    const original = storedHarness(config, [[4, (r) => void r.pause()]]);
+    await original.run.start();
+    await original.run.whenSettled();
+    expect([original.run.step, original.run.state]).toEqual([4, 'paused']);
     // Round-trip through the file format, as a download and a later load would.
     const snapshot = await original.run.captureNow();
     const bytes = encodeCheckpoint(snapshot);
-    original.run.stepOnce();
-    await until(() => original.run.step === snapshot.step + 1);
+    await original.run.stepOnce();
+    await original.run.whenSettled();
+    expect(original.run.step).toBe(snapshot.step + 1);
     const expected = await original.run.captureNow();
 
     const restoredCheckpoint = decodeCheckpoint(bytes);
@@ -187,23 +202,24 @@ describe('checkpoints and divergence', () => {
     resumed.announceRestored('loaded');
     expect(posted.find((m) => m.type === 'run-restored')).toMatchObject({ type: 'run-restored', reason: 'loaded', step: snapshot.step });
     expect(resumed.state).toBe('paused');
-    resumed.stepOnce();
-    await until(() => resumed.step === snapshot.step + 1);
+    await resumed.stepOnce();
+    await resumed.whenSettled();
+    expect(resumed.step).toBe(snapshot.step + 1);
     const actual = await resumed.captureNow();
     expect(actual.generator.map((w) => Array.from(w.values))).toEqual(expected.generator.map((w) => Array.from(w.values)));
     expect(actual.metrics.at(-1)).toEqual(expected.metrics.at(-1));
-    original.run.dispose();
-    resumed.dispose();
+    await original.run.dispose();
+    await resumed.dispose();
   });
 
   test('non-finite losses pause the run and roll back to the last good checkpoint', async () => {
-    const { run, of } = storedHarness({ ...TINY, steps: 1000, previewEvery: 3 });
-    run.start();
-    await until(() => of('checkpoint-saved').some((m) => m.step === 3));
-    // An infinite learning rate sends the weights to ±Infinity/NaN on the next update.
-    run.setLive({ generatorLearningRate: Infinity, discriminatorLearningRate: Infinity, labelSmoothing: 0, previewEvery: 3 });
-    await until(() => of('run-restored').length > 0);
-    await until(() => of('run-state').at(-1)?.state === 'paused');
+    // After the step-3 checkpoint, an infinite learning rate sends the weights to ±Infinity/NaN on the next update.
+    const { run, of } = storedHarness({ ...TINY, steps: 1000, previewEvery: 3 }, [
+      [4, (r) => void r.setLive({ generatorLearningRate: Infinity, discriminatorLearningRate: Infinity, labelSmoothing: 0, previewEvery: 3 })],
+    ]);
+    await run.start();
+    await run.whenSettled();
+    expect(of('run-state').at(-1)?.state).toBe('paused');
     const restored = of('run-restored')[0];
     if (!restored) throw new Error('no rollback');
     expect(restored.reason).toBe('rolled-back');
@@ -215,7 +231,7 @@ describe('checkpoints and divergence', () => {
     expect(message).toContain(`rolled back to step ${restored.step}.`);
     // Metrics after the rollback never include a non-finite row.
     expect(of('metrics').flatMap((m) => m.rows).every((r) => Number.isFinite(r.gLoss) && Number.isFinite(r.dRealLoss))).toBe(true);
-    run.dispose();
+    await run.dispose();
   });
 });
 
@@ -234,8 +250,9 @@ describe('quality measurements', () => {
       post: (message) => posted.push(message),
     });
     const quality = () => posted.flatMap((m) => (m.type === 'quality' ? [m.row] : []));
-    run.start();
-    await until(() => run.state === 'done' && quality().some((row) => row.step === 10));
+    await run.start();
+    await run.whenSettled();
+    expect(run.state).toBe('done');
     const steps = quality().map((row) => row.step);
     // Step 0, then each interval (a measurement that falls due while one is in flight starts at
     // the next free step boundary instead of holding training up), and the final step.
@@ -247,7 +264,7 @@ describe('quality measurements', () => {
     expect(quality().every((row) => row.images === 12 && Number.isFinite(row.swd) && row.swd > 0)).toBe(true);
     const saved = await run.captureNow();
     expect(saved.quality.map((row) => row.step)).toEqual(steps);
-    run.dispose();
+    await run.dispose();
   });
 
   test('quality off (0): nothing is measured', async () => {
@@ -261,10 +278,10 @@ describe('quality measurements', () => {
       store: null,
       post: (message) => posted.push(message),
     });
-    run.start();
-    await until(() => run.state === 'done');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await run.start();
+    await run.whenSettled();
+    expect(run.state).toBe('done');
     expect(posted.some((m) => m.type === 'quality')).toBe(false);
-    run.dispose();
+    await run.dispose();
   });
 });
