@@ -49,9 +49,14 @@ function stepTicks(data: readonly { step: number }[]): number[] {
 }
 
 const STEP_AXIS_LABEL = { value: 'Step', position: 'insideBottomRight', offset: -2 } as const;
+const STEP_DOMAIN = ['dataMin', 'dataMax'] as const;
+const AUTO_DOMAIN = ['auto', 'auto'] as const;
+const ACCURACY_DOMAIN: [number, number] = [0, 1];
 const MARKER_COLOUR = '#a3a3b8';
+const MARKER_LABEL = { value: 'shown grid', position: 'insideTopLeft', fontSize: 11 } as const;
 
-function MetricChart({
+/** Memoised: it redraws only when its (throttled, staggered) data or the marker changes. */
+const MetricChart = memo(function MetricChart({
   title,
   yTitle,
   data: liveData,
@@ -72,6 +77,9 @@ function MetricChart({
 }) {
   const titleId = useId();
   const data = useDelayed(liveData, delayMs);
+  // Stable props, so recharts' memoised selectors skip the work when nothing changed.
+  const ticks = useMemo(() => stepTicks(data), [data]);
+  const yLabel = useMemo(() => ({ value: yTitle, angle: -90, position: 'insideLeft', offset: 4 }) as const, [yTitle]);
   return (
     <figure className="chart" aria-labelledby={titleId}>
       <figcaption id={titleId} className="chart-title">
@@ -80,15 +88,9 @@ function MetricChart({
       <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
         <LineChart data={data} margin={{ top: 4, right: 12, bottom: 12, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} ticks={stepTicks(data)} allowDecimals={false} tickFormatter={formatTick} label={STEP_AXIS_LABEL} />
-          <YAxis
-            domain={yDomain ?? ['auto', 'auto']}
-            width={52}
-            tickFormatter={formatTick}
-            allowDataOverflow={yDomain !== undefined}
-            label={{ value: yTitle, angle: -90, position: 'insideLeft', offset: 4 }}
-          />
-          {markedStep !== null && <ReferenceLine x={markedStep} stroke={MARKER_COLOUR} strokeDasharray="4 2" label={{ value: 'shown grid', position: 'insideTopLeft', fontSize: 11 }} />}
+          <XAxis dataKey="step" type="number" domain={STEP_DOMAIN} ticks={ticks} allowDecimals={false} tickFormatter={formatTick} label={STEP_AXIS_LABEL} />
+          <YAxis domain={yDomain ?? AUTO_DOMAIN} width={52} tickFormatter={formatTick} allowDataOverflow={yDomain !== undefined} label={yLabel} />
+          {markedStep !== null && <ReferenceLine x={markedStep} stroke={MARKER_COLOUR} strokeDasharray="4 2" label={MARKER_LABEL} />}
           <Tooltip
             isAnimationActive={false}
             contentStyle={TOOLTIP_STYLE}
@@ -105,7 +107,7 @@ function MetricChart({
       </ResponsiveContainer>
     </figure>
   );
-}
+});
 
 /**
  * Loss, accuracy and throughput against the step, with a labelled EMA smoothing control.
@@ -190,6 +192,7 @@ export const Charts = memo(function Charts({
   const throughputData = useMemo(() => downsample(throughput.length > 0 ? throughput : PLACEHOLDER_THROUGHPUT, MAX_CHART_POINTS, (point) => [point.imagesPerSecond]), [throughput]);
 
   const delayedThroughput = useDelayed(throughputData, 2 * STAGGER_MS);
+  const throughputTicks = useMemo(() => stepTicks(delayedThroughput), [delayedThroughput]);
   const stuck = useMemo(() => stuckHint(rows), [rows]);
   const empty = rows.length === 0;
 
@@ -228,7 +231,7 @@ export const Charts = memo(function Charts({
         yTitle="Accuracy"
         data={accuracyData}
         series={ACCURACY_SERIES}
-        yDomain={[0, 1]}
+        yDomain={ACCURACY_DOMAIN}
         delayMs={STAGGER_MS}
         markedStep={markedStep}
       />
@@ -238,7 +241,7 @@ export const Charts = memo(function Charts({
           <ResponsiveContainer width="100%" height={CHART_HEIGHT * 0.45}>
             <LineChart data={delayedThroughput} margin={{ top: 4, right: 12, bottom: 4, left: 8 }}>
               <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} ticks={stepTicks(delayedThroughput)} allowDecimals={false} tickFormatter={formatTick} />
+              <XAxis dataKey="step" type="number" domain={STEP_DOMAIN} ticks={throughputTicks} allowDecimals={false} tickFormatter={formatTick} />
               <YAxis width={52} tickFormatter={formatTick} domain={[0, 'auto']} />
               <Tooltip
                 isAnimationActive={false}

@@ -58,6 +58,9 @@ export interface GeneratePanelProps {
   liveGridStep?: number | null;
 }
 
+/** The live faces are redrawn at most this often while training. */
+const LIVE_REFRESH_MS = 15_000;
+
 /** What the face grid shows: faces of one generator, and the live step they were drawn at. */
 interface Shown {
   faces: GeneratedFace[];
@@ -155,16 +158,18 @@ export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runS
     }
   }, [liveAvailable, source, shownSeeds, showSeeds]);
 
-  // While training, the current run's faces follow it: redrawn with each new training grid
-  // (between two steps, so they cost the run one generator pass each time).
-  const followLive = useRef({ source, busy, shownSeeds, drawnAtStep: shown.drawnAtStep, showSeeds });
+  // While training, the current run's faces follow it: redrawn with a new training grid, at most
+  // every LIVE_REFRESH_MS (each redraw costs the run a generator pass and the page a re-render).
+  const followLive = useRef({ source, busy, shownSeeds, drawnAtStep: shown.drawnAtStep, showSeeds, refreshedAt: -Infinity });
   useEffect(() => {
-    followLive.current = { source, busy, shownSeeds, drawnAtStep: shown.drawnAtStep, showSeeds };
+    followLive.current = { ...followLive.current, source, busy, shownSeeds, drawnAtStep: shown.drawnAtStep, showSeeds };
   });
   useEffect(() => {
     const latest = followLive.current;
     if (latest.source !== 'live' || liveGridStep === null || latest.busy !== null || latest.shownSeeds.length === 0) return;
     if (latest.drawnAtStep !== null && latest.drawnAtStep >= liveGridStep) return;
+    if (performance.now() - latest.refreshedAt < LIVE_REFRESH_MS) return;
+    latest.refreshedAt = performance.now();
     void latest.showSeeds('live', latest.shownSeeds, 'replace');
   }, [liveGridStep]);
 

@@ -90,7 +90,9 @@ export function qualityNote(config: Pick<TrainConfig, 'qualityEvery'>, setSize: 
 /** Asks once for permission to say when a run ends (the notification itself is in run-shortcuts.ts). */
 function NotifyWhenDone() {
   const supported = typeof Notification !== 'undefined';
-  const [permission, setPermission] = useState(supported ? Notification.permission : 'denied');
+  // Read once: the permission getter is a synchronous call into the browser, and this panel
+  // re-renders with every metrics message.
+  const [permission, setPermission] = useState<NotificationPermission>(() => (supported ? Notification.permission : 'denied'));
   if (!supported) return null;
   return (
     <label className="inline notify-toggle">

@@ -30,13 +30,15 @@ export function useSpaceToPause(runState: RunState | null, commands: Pick<Traine
   }, [runState, commands]);
 }
 
-/** "34% · step 1,700 — Ganvas" while training; "Done — Ganvas" at the end. */
+/** "34% trained — Ganvas" while training; "Done — Ganvas" at the end. */
 export function runTitle(run: Pick<RunView, 'state' | 'step' | 'totalSteps'> | null): string {
   if (!run) return APP_TITLE;
   const percent = Math.floor((100 * run.step) / Math.max(1, run.totalSteps));
   switch (run.state) {
     case 'running':
-      return `${percent}% · step ${run.step.toLocaleString('en-US')} — ${APP_TITLE}`;
+      // The percentage, not the step: setting document.title is a call into the browser, so the
+      // title changes at most a hundred times a run rather than with every metrics message.
+      return `${percent}% trained — ${APP_TITLE}`;
     case 'paused':
       return `Paused at step ${run.step.toLocaleString('en-US')} — ${APP_TITLE}`;
     case 'done':
