@@ -1,8 +1,8 @@
-import { useEffect, useRef, useState, type RefObject } from 'react';
+import { useEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import { heldBackCount, QUALITY_MIN_IMAGES, type TrainConfig } from '../protocol/config.ts';
 import type { RecipeTarget } from '../protocol/messages.ts';
 import { estimateRun, YOUNG_RUN_GRID_EVERY_MS, YOUNG_RUN_MS } from '../protocol/presets.ts';
-import { addRateSample, approxDuration, msPerStep as rateMsPerStep, type RateSample } from './durations.ts';
+import { approxDuration, recentMsPerStep } from './durations.ts';
 import { describeError } from '../protocol/describe-error.ts';
 import { Charts } from './Charts.tsx';
 import { metricsToCsv } from './chart-data.ts';
@@ -26,32 +26,12 @@ function useClock(active: boolean): number {
   return now;
 }
 
-/**
- * The run's recent ms per step (smoothed over the last minute), null until known. Samples are
- * taken as the step changes (state derived during render, React's pattern for "on change").
- */
-function useStepRate(step: number | null, running: boolean, now: number): number | null {
-  const [tracked, setTracked] = useState<{ step: number | null; running: boolean; samples: RateSample[] }>({ step: null, running: false, samples: [] });
-  if (tracked.step !== step || tracked.running !== running) {
-    const samples = running && step !== null ? addRateSample(tracked.samples, { at: now, step }) : [];
-    setTracked({ step, running, samples });
-  }
-  return rateMsPerStep(tracked.samples);
-}
-
 /** When the next grid is due: at the next multiple of the preview interval, or sooner while the run is young. */
 function nextGridInMs(step: number, previewEvery: number, msPerStep: number | null, elapsed: number, sinceLastGridMs: number | null): number | null {
   if (msPerStep === null) return null;
   const byStep = (previewEvery - (step % previewEvery)) * msPerStep;
   const byTime = elapsed < YOUNG_RUN_MS && sinceLastGridMs !== null ? Math.max(0, YOUNG_RUN_GRID_EVERY_MS - sinceLastGridMs) + msPerStep : Infinity;
   return Math.min(byStep, byTime);
-}
-
-/** The clock reading at which `value` last changed (null before it first has a value). */
-function useChangedAt(value: unknown, now: number): number | null {
-  const [tracked, setTracked] = useState<{ value: unknown; at: number | null }>({ value: null, at: null });
-  if (tracked.value !== value) setTracked({ value, at: value === null ? null : now });
-  return tracked.at;
 }
 
 export interface TrainingPanelProps {
@@ -122,8 +102,8 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
   const running = run?.state === 'running';
   const paused = run?.state === 'paused';
   const now = useClock(running);
-  const stepRate = useStepRate(run?.step ?? null, running, now);
-  const lastGridAt = useChangedAt(state.latestGrid, now);
+  const stepRate = useMemo(() => (running ? recentMsPerStep(state.throughput, config.batchSize) : null), [running, state.throughput, config.batchSize]);
+  const lastGridAt = state.latestGridAt;
   const [markedStep, setMarkedStep] = useState<number | null>(null);
   /** Pause or Stop was pressed in this run state, and the worker is finishing its current step. */
   const [pressed, setPressed] = useState<{ action: 'pause' | 'stop'; inState: string | null } | null>(null);

@@ -15,26 +15,17 @@ export function approxDuration(ms: number): string {
   return `≈ ${days < 10 ? Number(days.toFixed(1)) : Math.round(days)} days`;
 }
 
-export interface RateSample {
-  /** ms (performance.now()). */
-  at: number;
-  step: number;
-}
+/** Metrics messages in about a minute (the worker sends one every 250 ms while training). */
+const RATE_WINDOW_ENTRIES = 240;
 
-/** How far back the rate looks. */
-export const RATE_WINDOW_MS = 60_000;
-
-/** Adds a sample and drops those older than the window (keeping one just outside it as the anchor). */
-export function addRateSample(samples: readonly RateSample[], sample: RateSample): RateSample[] {
-  const kept = [...samples, sample];
-  while (kept.length > 2 && (kept[1]?.at ?? 0) <= sample.at - RATE_WINDOW_MS) kept.shift();
-  return kept;
-}
-
-/** ms per step over the window, or null before two samples a step apart. */
-export function msPerStep(samples: readonly RateSample[]): number | null {
-  const first = samples[0];
-  const last = samples.at(-1);
-  if (!first || !last || last.step <= first.step) return null;
-  return (last.at - first.at) / (last.step - first.step);
+/**
+ * The run's recent ms per step, smoothed over about the last minute of throughput reports (each
+ * covers the steps since the one before); null until there is one.
+ */
+export function recentMsPerStep(throughput: readonly { imagesPerSecond: number }[], batchSize: number): number | null {
+  const recent = throughput.slice(-RATE_WINDOW_ENTRIES).filter((entry) => entry.imagesPerSecond > 0);
+  if (recent.length === 0) return null;
+  // The harmonic mean of the rates is the rate over the whole window (each entry a similar span).
+  const meanSecondsPerImage = recent.reduce((sum, entry) => sum + 1 / entry.imagesPerSecond, 0) / recent.length;
+  return meanSecondsPerImage * batchSize * 1000;
 }

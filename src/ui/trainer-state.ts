@@ -78,6 +78,8 @@ export interface TrainerState {
   /** The live settings the worker last reported using. */
   live: LiveSettings | null;
   latestGrid: GridFrame | null;
+  /** performance.now() when latestGrid arrived (for "next grid in ~N s"). */
+  latestGridAt: number | null;
   cache: { available: boolean; sets: CachedSetSummary[] } | null;
   /** A run saved in browser storage by an earlier visit, offered for resuming; null once used or discarded. */
   stored: StoredCheckpointInfo | null;
@@ -103,6 +105,7 @@ export const INITIAL_TRAINER_STATE: TrainerState = {
   memory: null,
   live: null,
   latestGrid: null,
+  latestGridAt: null,
   cache: null,
   stored: null,
   checkpoint: { savedStep: null, failure: null },
@@ -139,7 +142,7 @@ export function reduceTrainer(state: TrainerState, action: WorkerEvent | PageAct
       const frame = frameOf(action.step, action.image);
       return action.kind === 'untrained'
         ? { ...state, untrainedGrid: frame, previewBusy: false }
-        : { ...state, latestGrid: frame };
+        : { ...state, latestGrid: frame, latestGridAt: now };
     }
     case 'speed-probed':
       return { ...state, speed: { backend: action.backend, timings: action.timings } };

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { addRateSample, approxDuration, msPerStep, RATE_WINDOW_MS } from '../../../src/ui/durations.ts';
+import { approxDuration, recentMsPerStep } from '../../../src/ui/durations.ts';
 import { niceTicks, stuckHint, STUCK_WINDOW } from '../../../src/ui/chart-data.ts';
 import type { MetricRow } from '../../../src/protocol/metrics.ts';
 
@@ -13,20 +13,14 @@ describe('approxDuration', () => {
   ])('%i ms reads %s', (ms, text) => expect(approxDuration(ms)).toBe(text));
 });
 
-describe('step rate', () => {
-  test('is smoothed over the last minute and forgets older samples', () => {
-    let samples = addRateSample([], { at: 0, step: 0 });
-    samples = addRateSample(samples, { at: 10_000, step: 100 });
-    expect(msPerStep(samples)).toBe(100);
-    // Slower now: 200 ms a step for two minutes; the first minute's speed drops out.
-    for (let t = 20_000; t <= 140_000; t += 10_000) samples = addRateSample(samples, { at: t, step: 100 + (t - 10_000) / 200 });
-    expect(msPerStep(samples)).toBeCloseTo(200);
-    expect(samples.at(-1)!.at - samples[0]!.at).toBeLessThanOrEqual(RATE_WINDOW_MS + 10_000);
-  });
-
-  test('needs two samples a step apart', () => {
-    expect(msPerStep([])).toBeNull();
-    expect(msPerStep([{ at: 0, step: 3 }, { at: 5, step: 3 }])).toBeNull();
+describe('recentMsPerStep', () => {
+  test('is the rate over the last minute of reports, at the run batch size', () => {
+    // 32 images a step at 64 images/s, then at 128: both halves of the window count equally.
+    const reports = [...Array.from({ length: 120 }, () => ({ imagesPerSecond: 64 })), ...Array.from({ length: 120 }, () => ({ imagesPerSecond: 128 }))];
+    expect(recentMsPerStep(reports, 32)).toBeCloseTo(375);
+    // Older reports (beyond about a minute) drop out.
+    expect(recentMsPerStep([...Array.from({ length: 500 }, () => ({ imagesPerSecond: 1 })), ...reports], 32)).toBeCloseTo(375);
+    expect(recentMsPerStep([], 32)).toBeNull();
   });
 });
 
