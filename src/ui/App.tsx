@@ -14,7 +14,7 @@ import { cartoonOriginOf, type CropMode, type DatasetOptions } from '../protocol
 import { BackendBadge } from './BackendBadge.tsx';
 import { CheckpointBanner } from './CheckpointBanner.tsx';
 import { DatasetPanel } from './DatasetPanel.tsx';
-import { GeneratePanel } from './GeneratePanel.tsx';
+import { GeneratePanel, LIVE_REFRESH_MS } from './GeneratePanel.tsx';
 import { HyperparameterPanel } from './HyperparameterPanel.tsx';
 import { TrainingPanel } from './TrainingPanel.tsx';
 import { useGridHistory } from './grid-history.ts';
@@ -330,7 +330,7 @@ export function App() {
             estimate={estimate}
             startRef={startRef}
           />
-          <GeneratePanel commands={commands} ready={state.backend !== null} runState={state.run?.state ?? null} liveGridStep={state.latestGrid?.step ?? null} />
+          <GeneratePanel commands={commands} ready={state.backend !== null} runState={state.run?.state ?? null} liveTick={state.latestGridAt === null ? null : Math.floor(state.latestGridAt / LIVE_REFRESH_MS)} />
         </div>
       </main>
     </div>

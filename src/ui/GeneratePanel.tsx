@@ -54,12 +54,15 @@ export interface GeneratePanelProps {
    * would cost the page frames (the worker says which step faces were drawn at).
    */
   runState: RunState | null;
-  /** The step of the latest training grid: the live faces are redrawn when it moves on. */
-  liveGridStep?: number | null;
+  /**
+   * Changes (at most every LIVE_REFRESH_MS) while new training grids arrive: the live faces are
+   * redrawn then. Coarse on purpose, so this panel does not re-render with every grid.
+   */
+  liveTick?: number | null;
 }
 
-/** The live faces are redrawn at most this often while training. */
-const LIVE_REFRESH_MS = 15_000;
+/** The live faces are redrawn at most this often while training (see liveTick). */
+export const LIVE_REFRESH_MS = 15_000;
 
 /** What the face grid shows: faces of one generator, and the live step they were drawn at. */
 interface Shown {
@@ -74,7 +77,7 @@ type Busy = null | 'upload' | 'generate' | { nearest: number };
  * uploaded generator zip; pins (kept in localStorage), PNG downloads, nearest real images, and
  * a latent walk between two pins with GIF/WebM export.
  */
-export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runState, liveGridStep = null }: GeneratePanelProps) {
+export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runState, liveTick = null }: GeneratePanelProps) {
   const [source, setSource] = useState<GeneratorSource | null>(null);
   const [uploaded, setUploaded] = useState<UploadedGeneratorInfo | null>(null);
   /** Bumped on every successful upload: it names the uploaded generator (for stale answers and the walk's key). */
@@ -158,20 +161,17 @@ export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runS
     }
   }, [liveAvailable, source, shownSeeds, showSeeds]);
 
-  // While training, the current run's faces follow it: redrawn with a new training grid, at most
-  // every LIVE_REFRESH_MS (each redraw costs the run a generator pass and the page a re-render).
-  const followLive = useRef({ source, busy, shownSeeds, drawnAtStep: shown.drawnAtStep, showSeeds, refreshedAt: -Infinity });
+  // While training, the current run's faces follow it: redrawn when the tick moves on (each
+  // redraw costs the run a generator pass and this panel a re-render).
+  const followLive = useRef({ source, busy, shownSeeds, showSeeds });
   useEffect(() => {
-    followLive.current = { ...followLive.current, source, busy, shownSeeds, drawnAtStep: shown.drawnAtStep, showSeeds };
+    followLive.current = { source, busy, shownSeeds, showSeeds };
   });
   useEffect(() => {
     const latest = followLive.current;
-    if (latest.source !== 'live' || liveGridStep === null || latest.busy !== null || latest.shownSeeds.length === 0) return;
-    if (latest.drawnAtStep !== null && latest.drawnAtStep >= liveGridStep) return;
-    if (performance.now() - latest.refreshedAt < LIVE_REFRESH_MS) return;
-    latest.refreshedAt = performance.now();
+    if (latest.source !== 'live' || liveTick === null || latest.busy !== null || latest.shownSeeds.length === 0) return;
     void latest.showSeeds('live', latest.shownSeeds, 'replace');
-  }, [liveGridStep]);
+  }, [liveTick]);
 
   const onUpload = async (file: File) => {
     setBusy('upload');
