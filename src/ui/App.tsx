@@ -15,6 +15,7 @@ import { BackendBadge } from './BackendBadge.tsx';
 import { CheckpointBanner } from './CheckpointBanner.tsx';
 import { DatasetPanel } from './DatasetPanel.tsx';
 import { GeneratePanel, LIVE_REFRESH_MS } from './GeneratePanel.tsx';
+import { webmSupport } from './media/webm-encoder.ts';
 import { HyperparameterPanel } from './HyperparameterPanel.tsx';
 import { TrainingPanel } from './TrainingPanel.tsx';
 import { useGridHistory } from './grid-history.ts';
@@ -76,6 +77,12 @@ export function App() {
     },
   });
   const startRef = useRef<HTMLButtonElement>(null);
+  // Ask the browser about WebM encoding while the page is idle, not when a run's grid first mounts.
+  useEffect(() => {
+    const warm = () => void webmSupport().catch(() => undefined);
+    if ('requestIdleCallback' in window) window.requestIdleCallback(warm, { timeout: 5000 });
+    else setTimeout(warm, 2000);
+  }, []);
 
   /** A run resumed after a reload carries on as it was: its grids, its clock, and running. */
   async function continueResumedRun(step: number): Promise<void> {

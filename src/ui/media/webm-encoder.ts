@@ -75,10 +75,15 @@ async function pickCodec(width: number, height: number, fps: number): Promise<{ 
  * Whether WebM export can work here, and with which codec (WebCodecs string, e.g.
  * "vp09.00.50.08"); asks the browser, so it is cheap but asynchronous.
  */
-export async function webmSupport(): Promise<WebmSupport> {
-  const picked = await pickCodec(PROBE.width, PROBE.height, PROBE.framerate);
-  return 'codec' in picked ? { supported: true, codec: picked.codec.webCodecs } : { supported: false, reason: picked.reason };
+export function webmSupport(): Promise<WebmSupport> {
+  // Asked once per page: the browser's answer does not change, and asking costs tens of ms of
+  // main-thread time (the page warms it up while idle, before training starts).
+  supportAnswer ??= pickCodec(PROBE.width, PROBE.height, PROBE.framerate).then((picked) =>
+    'codec' in picked ? { supported: true, codec: picked.codec.webCodecs } : { supported: false, reason: picked.reason },
+  );
+  return supportAnswer;
 }
+let supportAnswer: Promise<WebmSupport> | null = null;
 
 /** Builds a WebM frame by frame; see createWebmWriter. */
 export interface WebmWriter {
