@@ -201,7 +201,7 @@ export const Charts = memo(function Charts({
   // 200 ms stall just after Start.
   return (
     <section className="charts" aria-label="Training charts">
-      {empty && <p className="charts-empty">Losses and accuracies of both networks are charted here from the first steps.</p>}
+      {empty && <p className="charts-empty">Losses and accuracies of both networks, and the quality of the faces, are charted here from the first steps.</p>}
       {stuck && (
         <p className="banner warning stuck-hint" role="status">
           {stuck}

@@ -90,6 +90,7 @@ export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runS
   const [pinned, setPinned] = useState<number[]>(readPins);
   const [nearest, setNearest] = useState<{ generated: GeneratedFace; matches: NearestImage[] } | null>(null);
   const ids = { seed: useId(), seedError: useId(), upload: useId() };
+  const uploadInput = useRef<HTMLInputElement>(null);
 
   /** Answers for an older generator (the user switched meanwhile) are dropped. */
   const generation = useRef(0);
@@ -282,12 +283,15 @@ export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runS
           />
           Uploaded generator
         </label>
-        <label className="inline upload" htmlFor={ids.upload}>
-          {busy === 'upload' ? 'Reading the generator…' : 'Upload a generator zip'}
-        </label>
+        <button type="button" className="upload" disabled={!ready || isBusy} onClick={() => uploadInput.current?.click()}>
+          {busy === 'upload' ? 'Reading the generator…' : 'Upload a generator zip…'}
+        </button>
         <input
+          ref={uploadInput}
           id={ids.upload}
           type="file"
+          hidden
+          aria-label="Upload a generator zip"
           accept=".zip,application/zip"
           disabled={!ready || isBusy}
           onChange={(event) => {

@@ -299,7 +299,8 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
       )}
 
       <Charts rows={state.rows} throughput={state.throughput} markedStep={markedStep} />
-      <QualityChart rows={state.quality} resolution={config.resolution} note={qualityNote(config, setSize)} />
+      {/* Before the first run the charts' one line speaks for this chart too. */}
+      {(hasRun || state.quality.length > 0) && <QualityChart rows={state.quality} resolution={config.resolution} note={qualityNote(config, setSize)} />}
 
       {hasRun && (
         <div className="downloads" role="group" aria-label="Downloads">
