@@ -122,6 +122,8 @@ export type ToWorker =
   | { type: 'preview'; config: TrainConfig }
   /** Time a few real steps of each Quick look candidate (see probe.ts); answered by speed-probed. */
   | { type: 'probe-speed' }
+  /** Drop the probe in progress (the page is about to keep a core busy); the page asks again later. */
+  | { type: 'cancel-probe' }
   /** Read, decode and resize a zip of images into the training set (or take it from the cache). */
   | { type: 'load-zip'; file: File; options: DatasetOptions }
   /** Use images the page rendered itself (the built-in cartoon faces): count·S·S·C bytes, transferred. */

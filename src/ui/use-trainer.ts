@@ -179,6 +179,8 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
         send({ type: 'load-zip', file, options });
       },
       loadCartoonFaces(options, count, seed) {
+        // Drawing the faces keeps a core busy for seconds: a speed probe now would time too slow.
+        send({ type: 'cancel-probe' });
         cartoonAbort.current?.abort();
         const controller = new AbortController();
         cartoonAbort.current = controller;

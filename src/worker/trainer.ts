@@ -417,6 +417,9 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
         case 'probe-speed':
           await probeSpeed();
           break;
+        case 'cancel-probe':
+          if (probe) probe.cancelled = true;
+          break;
         case 'preview':
           return await postUntrainedPreview(message.config);
         case 'load-zip':
