@@ -30,9 +30,8 @@ export type RestoreReason = 'resumed' | 'loaded' | 'rolled-back';
 
 /**
  * Whether wasm trains on every core unless the page's `?cores=` says otherwise. Measured on a
- * 2-core machine (README, "Using every core"): two threads make a step ~1.5× faster, and with the
- * page's drawing kept light (charts once a second, staggered; grids drawn from a hidden canvas)
- * no main-thread task went over 100 ms.
+ * 2-core machine (README, "Using every core"): a step is faster on both cores, and leaving one to
+ * the page did not make it smoother (the OS interrupts the page either way).
  */
 export const EVERY_CORE_BY_DEFAULT = true;
 
