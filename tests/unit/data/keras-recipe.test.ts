@@ -43,10 +43,12 @@ describe('kerasRecipeZip', () => {
       store: null,
       post: (message) => posted.push(message),
     });
-    run.stepOnce();
-    while (run.step < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Two steps (TINY.steps), then the export of the finished run.
+    await run.start();
+    await run.whenSettled();
+    expect(run.step).toBe(2);
     const sources = await run.exportRecipe();
-    run.dispose();
+    await run.dispose();
 
     // Streamed by our zip writer (stored entries, data descriptors); JSZip reads it as any unzip would.
     const zip = await JSZip.loadAsync(await (await kerasRecipeZip(sources)).arrayBuffer());
@@ -82,7 +84,7 @@ describe('kerasRecipeZip', () => {
       model.dispose();
     }
     const summary = JSON.parse(await read(zip, 'ganvas-run.json', 'string')) as { step: number; config: TrainConfig };
-    expect(summary.step).toBe(1);
+    expect(summary.step).toBe(2);
     expect(summary.config).toEqual(TINY);
   });
 

@@ -340,6 +340,6 @@ describe('Continue in PyTorch: bad input', () => {
     if (!weights) throw new Error('generator.zip has no weights.bin');
     zip.file('weights.bin', weights.subarray(0, weights.length - 100));
     await handle({ type: 'load-generator', requestId: 1, file: new File([await zip.generateAsync({ type: 'blob' })], 'generator.zip') });
-    expect(of('request-failed')[0]?.message).toMatch(/^weights\.bin in “generator\.zip” holds .* but model\.json describes .* of weights/);
+    expect(of('request-failed').find((reply) => reply.requestId === 1)?.message).toMatch(/^weights\.bin in “generator\.zip” holds .* but model\.json describes .* of weights/);
   }, 300_000);
 });
