@@ -163,7 +163,7 @@ test.describe('dataset ingestion', () => {
       await held;
       await route.continue();
     });
-    await page.goto('/');
+    await page.goto('/?preset=heaton');
     await chooseZip(page).setInputFiles(zipFile('early.zip', [{ name: 'a.png', data: flatPng(40, 40, [200, 30, 30]) }]));
     await expect(page.getByRole('status').filter({ hasText: 'early.zip' })).toContainText('Starting the training engine; then opening early.zip…');
     release();
