@@ -59,9 +59,13 @@ function watch(page: Page, context: BrowserContext) {
     async violations(): Promise<string[]> {
       const found = [...(await page.evaluate(() => window.cspViolations ?? []))];
       for (const worker of workers) {
-        const inWorker = await worker
-          .evaluate(() => (self as unknown as { cspViolations?: string[] }).cspViolations ?? [])
-          .catch(() => [] as string[]);
+        // tfjs-backend-wasm's thread-pool workers sleep in Atomics.wait between kernels and never
+        // answer; they run only wasm kernels (no fetches, no script loads), so they are skipped
+        // after a moment rather than waited for.
+        const inWorker = await Promise.race([
+          worker.evaluate(() => (self as unknown as { cspViolations?: string[] }).cspViolations ?? []).catch(() => [] as string[]),
+          new Promise<string[]>((resolve) => setTimeout(() => resolve([]), 3000)),
+        ]);
         found.push(...inWorker);
       }
       return found;
