@@ -117,7 +117,12 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
 }
 
 /** How many of the latest steps the "stuck" hint looks at. */
-export const STUCK_WINDOW = 50;
+export const STUCK_WINDOW = 200;
+/**
+ * No hint before this step: in a GAN's first hundreds of steps D is routinely right about
+ * everything while G is still finding its way (seen on every Quick look run), which is not stuck.
+ */
+export const STUCK_AFTER_STEP = 1000;
 
 /**
  * A plain hint when training is stuck: over the last STUCK_WINDOW steps, D is (almost) always
@@ -125,10 +130,10 @@ export const STUCK_WINDOW = 50;
  * whose discriminator won. Null while training looks healthy or is too young to tell.
  */
 export function stuckHint(rows: readonly MetricRow[]): string | null {
-  if (rows.length < STUCK_WINDOW) return null;
+  if (rows.length < STUCK_WINDOW || (rows.at(-1)?.step ?? 0) < STUCK_AFTER_STEP) return null;
   const recent = rows.slice(-STUCK_WINDOW);
   const mean = (key: StepMetricName) => recent.reduce((sum, row) => sum + row[key], 0) / recent.length;
-  if (mean('dRealAccuracy') > 0.98 && mean('dFakeAccuracy') > 0.98 && mean('gAccuracy') < 0.02) {
+  if (mean('dRealAccuracy') > 0.99 && mean('dFakeAccuracy') > 0.99 && mean('gAccuracy') < 0.01) {
     return 'The discriminator is winning: it tells every fake from the real images, so the generator learns nothing. Try a lower D learning rate or some label smoothing (0.1), or start again with another seed.';
   }
   return null;

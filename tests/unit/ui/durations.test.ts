@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { approxDuration, recentMsPerStep } from '../../../src/ui/durations.ts';
-import { niceTicks, stuckHint, STUCK_WINDOW } from '../../../src/ui/chart-data.ts';
+import { niceTicks, stuckHint, STUCK_AFTER_STEP, STUCK_WINDOW } from '../../../src/ui/chart-data.ts';
 import type { MetricRow } from '../../../src/protocol/metrics.ts';
 
 describe('approxDuration', () => {
@@ -42,10 +42,12 @@ describe('stuckHint', () => {
     gLoss: 5,
     gAccuracy: gAcc,
   });
-  test('names a discriminator that wins every time, and only then', () => {
-    const stuck = Array.from({ length: STUCK_WINDOW }, (_, i) => row(i + 1, 1, 0));
-    expect(stuckHint(stuck)).toMatch(/discriminator is winning.*lower D learning rate/);
-    expect(stuckHint(stuck.slice(1))).toBeNull();
-    expect(stuckHint(Array.from({ length: STUCK_WINDOW }, (_, i) => row(i + 1, 0.7, 0.3)))).toBeNull();
+  test('names a discriminator that wins every time past the early steps, and only then', () => {
+    const late = (from: number, dAcc: number, gAcc: number) => Array.from({ length: STUCK_WINDOW }, (_, i) => row(from + i, dAcc, gAcc));
+    expect(stuckHint(late(STUCK_AFTER_STEP, 1, 0))).toMatch(/discriminator is winning.*lower D learning rate/);
+    // Early in a run the same numbers are normal.
+    expect(stuckHint(late(1, 1, 0))).toBeNull();
+    expect(stuckHint(late(STUCK_AFTER_STEP, 1, 0).slice(1))).toBeNull();
+    expect(stuckHint(late(STUCK_AFTER_STEP, 0.7, 0.3))).toBeNull();
   });
 });
