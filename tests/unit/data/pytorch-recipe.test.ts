@@ -43,7 +43,8 @@ function findTorchPython(): { python: string } | { problem: string } {
 const found = findTorchPython();
 if ('problem' in found) console.warn(`pytorch-recipe.test: skipping the PyTorch round trips, python3 cannot import torch: ${found.problem}`);
 const PYTHON = 'python' in found ? found.python : 'python3';
-const withTorch = test.skipIf('problem' in found);
+// Skipped only off CI: .ci/run installs Debian's python3-torch, so there a missing torch fails the tests.
+const withTorch = test.skipIf('problem' in found && !process.env['CI']);
 
 const HERE = path.dirname(new URL(import.meta.url).pathname);
 const work = mkdtempSync(path.join(tmpdir(), 'ganvas-pytorch-'));
