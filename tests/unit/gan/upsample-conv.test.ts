@@ -7,39 +7,14 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { foldPhaseKernels, phaseKernels, upsampleConv2d, upsampleConvSupported } from '../../../src/gan/upsample-conv.ts';
 import { useCpuBackend, useWasmBackend } from '../backends.ts';
+import { randomValues, relativeError } from '../numeric.ts';
 
 const TOL = 1e-4;
 
 type Shape4 = [number, number, number, number];
 
-/** Deterministic values in [-1, 1) (mulberry32), identical on every backend. */
-function randomValues(length: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
-
 function randomTensor(shape: number[], seed: number): tf.Tensor {
   return tf.tensor(randomValues(shape.reduce((a, b) => a * b, 1), seed), shape);
-}
-
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  expect(actual.length).toBe(expected.length);
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const e = expected[i] as number;
-    maxDiff = Math.max(maxDiff, Math.abs((actual[i] as number) - e));
-    maxRef = Math.max(maxRef, Math.abs(e));
-  }
-  return maxDiff / Math.max(maxRef, 1e-30);
 }
 
 /** Heaton's block as the layers compute it: nearest upsampling by 2, then conv 3×3 same + bias. */

@@ -15,6 +15,7 @@ import {
   registerCpuResizeNearestNeighborGradFix,
   registerWasmTrainingKernels,
 } from '../../../src/worker/wasm-kernels';
+import { randomValues, relativeError } from '../numeric.ts';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid';
@@ -37,34 +38,8 @@ async function setUpWasmForNode(): Promise<void> {
   if (!ok) throw new Error('wasm backend failed to initialise');
 }
 
-/** Deterministic values in [-1, 1) (mulberry32), identical for both backends. */
-function randomArray(size: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
-
 function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
-}
-
-function relErr(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const e = expected[i] as number;
-    maxDiff = Math.max(maxDiff, Math.abs((actual[i] as number) - e));
-    maxRef = Math.max(maxRef, Math.abs(e));
-  }
-  return maxDiff / Math.max(maxRef, 1e-30);
 }
 
 /** `arr[i]`, asserting it exists (the arrays here have fixed, known lengths). */
@@ -92,7 +67,7 @@ async function onBackend(backend: Backend, fn: () => tf.Tensor[]): Promise<Float
 async function compare(fn: () => tf.Tensor[]): Promise<number[]> {
   const ref = await onBackend('cpu', fn);
   const got = await onBackend('wasm', fn);
-  return ref.map((r, i) => relErr(at(got, i), r));
+  return ref.map((r, i) => relativeError(at(got, i), r));
 }
 
 interface ConvCase {
@@ -157,9 +132,9 @@ describe('conv2d gradients on wasm match cpu', () => {
   it.each(CONV_CASES.map((c) => [describeCase(c), c] as const))('%s', async (_name, c) => {
     const w: Shape4 = [c.k, c.k, c.x[3], c.cout];
     const dyShape = outShape(c);
-    const xv = randomArray(size(c.x), 1);
-    const wv = randomArray(size(w), 2);
-    const dyv = randomArray(size(dyShape), 3);
+    const xv = randomValues(size(c.x), 1);
+    const wv = randomValues(size(w), 2);
+    const dyv = randomValues(size(dyShape), 3);
     const errs = await compare(() => {
       const x = tf.tensor4d(xv, c.x);
       const filter = tf.tensor4d(wv, w);
@@ -190,9 +165,9 @@ describe('conv2dTranspose forward and gradients on wasm match cpu', () => {
   it.each(cases.map((c) => [describeCase(c), c] as const))('%s', async (_name, c) => {
     const w: Shape4 = [c.k, c.k, c.x[3], c.cout];
     const inShape = outShape(c);
-    const iv = randomArray(size(inShape), 4);
-    const wv = randomArray(size(w), 5);
-    const rv = randomArray(size(c.x), 6);
+    const iv = randomValues(size(inShape), 4);
+    const wv = randomValues(size(w), 5);
+    const rv = randomValues(size(c.x), 6);
     const errs = await compare(() => {
       const input = tf.tensor4d(iv, inShape);
       const filter = tf.tensor4d(wv, w);
@@ -217,8 +192,8 @@ describe('UpSampling2D gradient (ResizeNearestNeighborGrad)', () => {
   ] as const)('is a block sum of dy on wasm and (fixed) cpu: %s', async (_n, shape, f) => {
     const [n, h, w, c] = shape;
     const dyShape: Shape4 = [n, h * f, w * f, c];
-    const xv = randomArray(size(shape), 11);
-    const dyv = randomArray(size(dyShape), 12);
+    const xv = randomValues(size(shape), 11);
+    const dyv = randomValues(size(dyShape), 12);
     for (const backend of ['wasm', 'cpu'] as const) {
       const values = await onBackend(backend, () => {
         const x = tf.tensor4d(xv, [n, h, w, c]);
@@ -228,7 +203,7 @@ describe('UpSampling2D gradient (ResizeNearestNeighborGrad)', () => {
         )(x);
         return [g, tf.sum(tf.reshape(dy, [n, h, f, w, f, c]), [2, 4])];
       });
-      expect(relErr(at(values, 0), at(values, 1)), backend).toBeLessThan(TOL);
+      expect(relativeError(at(values, 0), at(values, 1)), backend).toBeLessThan(TOL);
     }
   });
 });
@@ -263,7 +238,7 @@ describe('small conv net training step', () => {
     const init = buildNet();
     const weights = init.getWeights().map((t) => ({ shape: t.shape, values: t.dataSync().slice() }));
     init.dispose();
-    const zv = randomArray(16 * 8, 7);
+    const zv = randomValues(16 * 8, 7);
     const labels = Float32Array.from({ length: 16 }, (_, i) => i % 2);
 
     const run = async (backend: Backend): Promise<Float32Array[]> => {
@@ -293,7 +268,7 @@ describe('small conv net training step', () => {
     const ref = await run('cpu');
     const got = await run('wasm');
     expect(got.length).toBe(ref.length);
-    expect(relErr(at(got, 0), at(ref, 0)), 'loss').toBeLessThan(TOL);
+    expect(relativeError(at(got, 0), at(ref, 0)), 'loss').toBeLessThan(TOL);
     // Biases feeding a BatchNormalization have an exactly-zero true gradient,
     // so both sides are rounding noise (~1e-8): compare those absolutely.
     const scale = Math.max(...ref.slice(1).map((r) => maxAbs(r)));
@@ -301,7 +276,7 @@ describe('small conv net training step', () => {
       if (maxAbs(at(ref, i)) < 1e-5 * scale) {
         expect(maxAbs(at(got, i)), `gradient ${i} (~0)`).toBeLessThan(1e-5 * scale);
       } else {
-        expect(relErr(at(got, i), at(ref, i)), `gradient ${i}`).toBeLessThan(TOL);
+        expect(relativeError(at(got, i), at(ref, i)), `gradient ${i}`).toBeLessThan(TOL);
       }
     }
   });
@@ -331,7 +306,7 @@ describe('small conv net training step', () => {
     );
     if (loss === null) throw new Error('minimize returned no loss');
     expect(Number.isFinite(loss.dataSync()[0])).toBe(true);
-    expect(relErr(at(model.getWeights(), 0).dataSync(), before)).toBeGreaterThan(0);
+    expect(relativeError(at(model.getWeights(), 0).dataSync(), before)).toBeGreaterThan(0);
     tf.dispose([loss, z, y]);
     optimizer.dispose();
     model.dispose();
@@ -341,9 +316,9 @@ describe('small conv net training step', () => {
 describe('memory', () => {
   it('leaks no tensors or wasm buffers across repeated gradient calls', async () => {
     await tf.setBackend('wasm');
-    const x = tf.tensor4d(randomArray(4 * 9 * 9 * 6, 8), [4, 9, 9, 6]);
-    const w = tf.tensor4d(randomArray(4 * 4 * 6 * 5, 9), [4, 4, 6, 5]);
-    const w3 = tf.tensor4d(randomArray(3 * 3 * 6 * 5, 10), [3, 3, 6, 5]);
+    const x = tf.tensor4d(randomValues(4 * 9 * 9 * 6, 8), [4, 9, 9, 6]);
+    const w = tf.tensor4d(randomValues(4 * 4 * 6 * 5, 9), [4, 4, 6, 5]);
+    const w3 = tf.tensor4d(randomValues(3 * 3 * 6 * 5, 10), [3, 3, 6, 5]);
     const step = (): void => {
       tf.tidy(() => {
         const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
@@ -380,7 +355,7 @@ describe('Tile on wasm', () => {
     { shape: [4, 65], reps: [3, 2], dtype: 'int32' },
     { shape: [2, 0], reps: [2, 3], dtype: 'float32' },
   ] as const)('$shape × $reps ($dtype) matches cpu exactly', async ({ shape, reps, dtype }) => {
-    const values = Array.from(randomArray(size(shape), 7), (v) => (dtype === 'float32' ? v : dtype === 'int32' ? Math.round(v * 100) : v > 0 ? 1 : 0));
+    const values = Array.from(randomValues(size(shape), 7), (v) => (dtype === 'float32' ? v : dtype === 'int32' ? Math.round(v * 100) : v > 0 ? 1 : 0));
     const run = async (backend: Backend) => {
       await tf.setBackend(backend);
       const x = tf.tensor(values, [...shape], dtype);
