@@ -3,6 +3,7 @@ import { heldBackCount, QUALITY_MIN_IMAGES, type TrainConfig } from '../protocol
 import type { RecipeTarget } from '../protocol/messages.ts';
 import { estimateRun, YOUNG_RUN_GRID_EVERY_MS, YOUNG_RUN_MS } from '../protocol/presets.ts';
 import { approxDuration, recentMsPerStep } from './durations.ts';
+import { describeLiveSettings } from './fields.ts';
 import { describeError } from '../protocol/describe-error.ts';
 import { Charts } from './Charts.tsx';
 import { metricsToCsv } from './chart-data.ts';
@@ -279,8 +280,7 @@ export function TrainingPanel({ state, config, history, canStart, onStart, onLoa
       )}
       {state.live && run && (
         <p className="hint" data-testid="live-settings">
-          In force: G lr {state.live.generatorLearningRate.toExponential(2)}, D lr {state.live.discriminatorLearningRate.toExponential(2)}, label
-          smoothing {state.live.labelSmoothing}, preview every {state.live.previewEvery} steps
+          {describeLiveSettings(state.live)}
         </p>
       )}
 

@@ -14,6 +14,7 @@ import {
   type Architecture,
   type ConfigProblem,
   type LiveSetting,
+  type LiveSettings,
   type Resolution,
   type TrainConfig,
 } from '../protocol/config.ts';
@@ -354,8 +355,8 @@ export function resetLiveFields(config: TrainConfig): TrainConfig {
 }
 
 /** A value as the panel prints it: learning rates in e-notation, integers with separators. */
-export function formatFieldValue(key: FieldKey, config: TrainConfig): string {
-  const value = config[key];
+export function formatFieldValue<K extends FieldKey>(key: K, config: Pick<TrainConfig, K>): string {
+  const value: TrainConfig[FieldKey] = config[key];
   if (typeof value === 'boolean') return value ? 'on' : 'off';
   if (typeof value === 'string') return value;
   if (!Number.isFinite(value)) return '—';
@@ -366,6 +367,17 @@ export function formatFieldValue(key: FieldKey, config: TrainConfig): string {
   if (key === 'channels') return value === 3 ? 'RGB' : 'grayscale';
   if (Number.isInteger(value)) return value.toLocaleString('en-US');
   return String(Number(value.toPrecision(6)));
+}
+
+/**
+ * The live settings the worker reports using, as a sentence: "Training now uses generator
+ * learning rate 2e-4, discriminator learning rate 1.5e-4, label smoothing 0.1, a grid every
+ * 100 steps." Shown while a run exists, so a slider moved mid-run visibly takes effect.
+ */
+export function describeLiveSettings(live: LiveSettings): string {
+  const named = (key: Exclude<LiveSetting, 'previewEvery'>): string => `${FIELDS[key].label.toLowerCase()} ${formatFieldValue(key, live)}`;
+  const grids = live.previewEvery === 1 ? 'a grid every step' : `a grid every ${formatFieldValue('previewEvery', live)} steps`;
+  return `Training now uses ${named('generatorLearningRate')}, ${named('discriminatorLearningRate')}, ${named('labelSmoothing')}, ${grids}.`;
 }
 
 /** Files each validateConfig problem's message under the field it names. */

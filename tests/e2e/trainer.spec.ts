@@ -80,11 +80,11 @@ test.describe('the in-tab trainer', () => {
     await loadCartoonFaces(page, 200);
     await page.getByRole('button', { name: 'Start training' }).click();
     const inForce = page.getByTestId('live-settings');
-    await expect(inForce).toContainText('G lr 1.50e-4', { timeout: 60_000 });
+    await expect(inForce).toContainText('generator learning rate 1.5e-4,', { timeout: 60_000 });
     const slider = page.getByLabel('Generator learning rate', { exact: true });
     await slider.focus();
     await slider.press('ArrowRight'); // the next rung of the ladder: 2e-4
-    await expect(inForce).toContainText('G lr 2.00e-4', { timeout: 30_000 });
+    await expect(inForce).toContainText('generator learning rate 2e-4,', { timeout: 30_000 });
     // Same run: the step counter kept going rather than restarting.
     expect(await currentStep(page)).toBeGreaterThan(0);
     await expect(page.getByRole('button', { name: 'Pause' })).toBeVisible();

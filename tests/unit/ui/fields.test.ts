@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { HEATON_DEFAULTS, NUMERIC_RULES, SUPPORTED_RESOLUTIONS, validateConfig, type TrainConfig } from '../../../src/protocol/config.ts';
 import {
   applySelect,
+  describeLiveSettings,
   FIELD_GROUPS,
   FIELDS,
   fieldsByGroup,
@@ -152,6 +153,17 @@ describe('selects', () => {
     expect(applySelect(HEATON_DEFAULTS, 'channels', '1').channels).toBe(1);
     expect(applySelect(HEATON_DEFAULTS, 'resolution', '100')).toBe(HEATON_DEFAULTS);
     expect(applySelect(HEATON_DEFAULTS, 'architecture', 'vgg')).toBe(HEATON_DEFAULTS);
+  });
+});
+
+describe('describeLiveSettings', () => {
+  test('says in words which live settings the run uses', () => {
+    expect(describeLiveSettings({ generatorLearningRate: 2e-4, discriminatorLearningRate: 1.5e-4, labelSmoothing: 0.1, previewEvery: 100 })).toBe(
+      'Training now uses generator learning rate 2e-4, discriminator learning rate 1.5e-4, label smoothing 0.1, a grid every 100 steps.',
+    );
+    expect(describeLiveSettings({ generatorLearningRate: 0.02, discriminatorLearningRate: 1e-5, labelSmoothing: 0, previewEvery: 1 })).toBe(
+      'Training now uses generator learning rate 0.02, discriminator learning rate 1e-5, label smoothing 0, a grid every step.',
+    );
   });
 });
 
