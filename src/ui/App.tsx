@@ -73,6 +73,7 @@ export function App() {
       setConfig(restored);
       setPreset(presetOf(restored, quickLookRef.current));
       if (reason === 'loaded') clearHistory();
+      // Cannot reject: the history store answers empty where browser storage fails, and the commands only post.
       if (reason === 'resumed') void continueResumedRun(step);
     },
   });
@@ -258,11 +259,13 @@ export function App() {
   });
   useEffect(() => {
     const run = runRef.current;
+    // The history store never rejects (a storage failure is a warning and a no-op): nothing to wait for.
     if (savedStep !== null && run) void historyStore.setClock({ step: savedStep, elapsedMs: elapsedMs(run, performance.now()) });
   }, [savedStep, historyStore]);
 
   const onStart = () => {
     history.clear();
+    // Never rejects (see above); the new run need not wait for old frames to go.
     void historyStore.clear();
     commands.start(config);
   };

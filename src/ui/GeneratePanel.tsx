@@ -96,6 +96,7 @@ export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runS
   const generation = useRef(0);
   const liveAvailable = runState !== null;
 
+  // showSeeds catches its own failures and shows them under the grid, so callers may leave it running.
   const showSeeds = useCallback(
     async (from: GeneratorSource, seeds: number[], mode: 'replace' | 'prepend' | 'append') => {
       if (seeds.length === 0) return;
@@ -174,6 +175,7 @@ export const GeneratePanel = memo(function GeneratePanel({ commands, ready, runS
     void latest.showSeeds('live', latest.shownSeeds, 'replace');
   }, [liveTick]);
 
+  /** Shows its own failure as the panel's error, so the file input's handler may leave it running. */
   const onUpload = async (file: File) => {
     setBusy('upload');
     setError(null);

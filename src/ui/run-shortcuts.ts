@@ -43,7 +43,7 @@ export function runTitle(run: Pick<RunView, 'state' | 'step' | 'totalSteps'> | n
       return `Paused at step ${run.step.toLocaleString('en-US')} — ${APP_TITLE}`;
     case 'done':
       return `Done — ${APP_TITLE}`;
-    default:
+    case 'stopped':
       return APP_TITLE;
   }
 }

@@ -571,7 +571,17 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
         await guarded(flushMetrics, null);
         postState();
         return;
-      default:
+      // Single steps are taken by the loop; the loop's own reports did their work before it
+      // applied them; perform() carries out between-steps work and disposal itself.
+      case 'between-steps':
+      case 'dispose':
+      case 'step':
+      case 'loaded':
+      case 'stepped':
+      case 'diverged':
+      case 'rolled-back':
+      case 'lost':
+      case 'failed':
         return;
     }
   }
@@ -670,7 +680,11 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     });
   }
 
-  void loop();
+  // Every step and command inside the loop is guarded and reports to the page itself; this catch
+  // is for a fault in the loop's own bookkeeping, which would otherwise stop the run without a word.
+  loop().catch((error: unknown) => {
+    post({ type: 'error', message: `Training stopped at step ${step}: ${describeError(error)}`, recoverable: false });
+  });
 
   return {
     get config() {
@@ -712,6 +726,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     announceRestored(reason) {
       postState();
       post({ type: 'run-restored', reason, step, config: { ...config }, rows: [...history], quality: [...qualityHistory] });
+      // Resolves with a refusal sentence rather than rejecting; a restored run is idle, so it is accepted.
       void control({ type: 'restore' });
     },
     useGenerator(use) {
