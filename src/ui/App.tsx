@@ -12,19 +12,19 @@ import {
 } from '../protocol/presets.ts';
 import { cartoonOriginOf, type CropMode, type DatasetOptions } from '../protocol/dataset.ts';
 import { BackendBadge } from './BackendBadge.tsx';
-import { CheckpointBanner } from './CheckpointBanner.tsx';
-import { DatasetPanel } from './DatasetPanel.tsx';
-import { GeneratePanel, LIVE_REFRESH_MS } from './GeneratePanel.tsx';
+import { CheckpointBanner } from './train/CheckpointBanner.tsx';
+import { DatasetPanel } from './dataset/DatasetPanel.tsx';
+import { GeneratePanel, LIVE_REFRESH_MS } from './generate/GeneratePanel.tsx';
 import { webmSupport } from './media/webm-encoder.ts';
-import { HyperparameterPanel } from './HyperparameterPanel.tsx';
-import { TrainingPanel } from './TrainingPanel.tsx';
-import { useGridHistory } from './grid-history.ts';
+import { HyperparameterPanel } from './train/HyperparameterPanel.tsx';
+import { TrainingPanel } from './train/TrainingPanel.tsx';
+import { useGridHistory } from './train/grid-history.ts';
 import { currentSet, elapsedMs } from './trainer-state.ts';
-import { openHistoryStore } from './history-store.ts';
-import type { HistoryMirror } from './grid-history.ts';
+import { openHistoryStore } from './train/history-store.ts';
+import type { HistoryMirror } from './train/grid-history.ts';
 import { useTrainer } from './use-trainer.ts';
-import { initialSettings, settingsToQuery, writeStoredSettings } from './settings-store.ts';
-import { useRunTitleAndNotice, useSpaceToPause } from './run-shortcuts.ts';
+import { initialSettings, settingsToQuery, writeStoredSettings } from './train/settings-store.ts';
+import { useRunTitleAndNotice, useSpaceToPause } from './train/run-shortcuts.ts';
 
 type DataSource = { kind: 'zip'; file: File } | { kind: 'cartoon'; count: number };
 

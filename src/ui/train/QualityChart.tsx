@@ -1,6 +1,6 @@
 import { memo, useId, useMemo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { QualityRow } from '../protocol/metrics.ts';
+import type { QualityRow } from '../../protocol/metrics.ts';
 
 /** One colour per pyramid level, finest first; the average is drawn thicker in the text colour. */
 const LEVEL_COLOURS = ['#0ea5e9', '#a855f7', '#f59e0b', '#ef4444', '#10b981'] as const;

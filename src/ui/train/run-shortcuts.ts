@@ -4,9 +4,9 @@
  * (if the user allowed notifications).
  */
 import { useEffect, useRef } from 'react';
-import type { RunState } from '../protocol/messages.ts';
-import type { RunView } from './trainer-state.ts';
-import type { TrainerCommands } from './use-trainer.ts';
+import type { RunState } from '../../protocol/messages.ts';
+import type { RunView } from '../trainer-state.ts';
+import type { TrainerCommands } from '../use-trainer.ts';
 
 const APP_TITLE = 'Ganvas';
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { indexNearestStep, insertByStep, thinFrames } from '../../../src/ui/grid-history.ts';
+import { indexNearestStep, insertByStep, thinFrames } from '../../../../src/ui/train/grid-history.ts';
 
 const frame = (step: number, size = 10) => ({ step, blob: { size } });
 

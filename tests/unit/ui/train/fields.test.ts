@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { HEATON_DEFAULTS, NUMERIC_RULES, SUPPORTED_RESOLUTIONS, validateConfig, type TrainConfig } from '../../../src/protocol/config.ts';
+import { HEATON_DEFAULTS, NUMERIC_RULES, SUPPORTED_RESOLUTIONS, validateConfig, type TrainConfig } from '../../../../src/protocol/config.ts';
 import {
   applySelect,
   FIELD_GROUPS,
@@ -16,7 +16,7 @@ import {
   valueToSliderPosition,
   withUnit,
   type FieldKey,
-} from '../../../src/ui/fields.ts';
+} from '../../../../src/ui/train/fields.ts';
 
 const CONFIG_KEYS = Object.keys(HEATON_DEFAULTS).sort() as FieldKey[];
 

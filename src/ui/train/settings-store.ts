@@ -4,8 +4,8 @@
  * and in localStorage. A link wins over what this browser remembers; a value that does not
  * validate is dropped in favour of the default, never trained on.
  */
-import { HEATON_DEFAULTS, validateConfig, type TrainConfig } from '../protocol/config.ts';
-import { isPreset, type Preset } from '../protocol/presets.ts';
+import { HEATON_DEFAULTS, validateConfig, type TrainConfig } from '../../protocol/config.ts';
+import { isPreset, type Preset } from '../../protocol/presets.ts';
 
 const STORAGE_KEY = 'ganvas.settings';
 /** Query parameters that are not settings (the backend choice has its own). */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { HEATON_DEFAULTS } from '../../../src/protocol/config.ts';
-import { initialSettings, readStoredSettings, settingsFromQuery, settingsToQuery, writeStoredSettings } from '../../../src/ui/settings-store.ts';
+import { HEATON_DEFAULTS } from '../../../../src/protocol/config.ts';
+import { initialSettings, readStoredSettings, settingsFromQuery, settingsToQuery, writeStoredSettings } from '../../../../src/ui/train/settings-store.ts';
 
 function memoryStorage() {
   const items = new Map<string, string>();

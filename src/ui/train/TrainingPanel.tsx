@@ -1,19 +1,19 @@
 import { useEffect, useMemo, useRef, useState, type RefObject } from 'react';
-import { heldBackCount, QUALITY_MIN_IMAGES, type TrainConfig } from '../protocol/config.ts';
-import type { RecipeTarget } from '../protocol/messages.ts';
-import { estimateRun, YOUNG_RUN_GRID_EVERY_MS, YOUNG_RUN_MS } from '../protocol/presets.ts';
+import { heldBackCount, QUALITY_MIN_IMAGES, type TrainConfig } from '../../protocol/config.ts';
+import type { RecipeTarget } from '../../protocol/messages.ts';
+import { estimateRun, YOUNG_RUN_GRID_EVERY_MS, YOUNG_RUN_MS } from '../../protocol/presets.ts';
 import { approxDuration, recentMsPerStep } from './durations.ts';
-import { describeError } from '../protocol/describe-error.ts';
+import { describeError } from '../../protocol/describe-error.ts';
 import { Charts } from './Charts.tsx';
 import { metricsToCsv } from './chart-data.ts';
-import { downloadBlob, generatorZip, gridsZip } from './downloads.ts';
-import { FaceGrid } from './FaceGrid.tsx';
+import { downloadBlob, generatorZip, gridsZip } from '../downloads.ts';
+import { FaceGrid } from '../FaceGrid.tsx';
 import type { useGridHistory } from './grid-history.ts';
 import { GridTimeline } from './GridTimeline.tsx';
 import { QualityChart } from './QualityChart.tsx';
 import { StatusBar } from './StatusBar.tsx';
-import { currentSet, elapsedMs, type TrainerState } from './trainer-state.ts';
-import type { TrainerCommands } from './use-trainer.ts';
+import { currentSet, elapsedMs, type TrainerState } from '../trainer-state.ts';
+import type { TrainerCommands } from '../use-trainer.ts';
 
 /** performance.now(), refreshed every second while `active` (for elapsed time and ETA). */
 function useClock(active: boolean): number {

@@ -1,8 +1,8 @@
 import { useEffect, useId, useState } from 'react';
-import type { GridLayout } from '../protocol/config.ts';
+import type { GridLayout } from '../../protocol/config.ts';
 import { indexNearestStep, type RgbaFrame, type StoredFrame } from './grid-history.ts';
-import { TimelapseExport } from './media/TimelapseExport.tsx';
-import { ScaledGrid } from './ScaledGrid.tsx';
+import { TimelapseExport } from '../media/TimelapseExport.tsx';
+import { ScaledGrid } from '../ScaledGrid.tsx';
 import './trainer.css';
 
 /** Replay speed: about eight grids a second, slow enough to see each one. */

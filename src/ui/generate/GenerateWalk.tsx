@@ -1,7 +1,7 @@
 import { memo, useEffect, useId, useRef, useState } from 'react';
-import type { GeneratorSource, RgbaImage } from '../protocol/messages.ts';
-import { downloadBlob } from './downloads.ts';
-import { createGifWriter, type GifFrame } from './gif-encoder.ts';
+import type { GeneratorSource, RgbaImage } from '../../protocol/messages.ts';
+import { downloadBlob } from '../downloads.ts';
+import { createGifWriter, type GifFrame } from '../media/gif-encoder.ts';
 import {
   WALK_FPS_CHOICES,
   WALK_FRAMES_DEFAULT,
@@ -17,10 +17,10 @@ import {
   type WalkFps,
 } from './generate-state.ts';
 import { GenerateImage } from './GenerateImage.tsx';
-import { upscaleNearest } from './media/frames.ts';
-import { encodeWebm, webmSupport } from './media/webm-encoder.ts';
-import type { TrainerCommands } from './use-trainer.ts';
-import { describeError } from '../protocol/describe-error.ts';
+import { upscaleNearest } from '../media/frames.ts';
+import { encodeWebm, webmSupport } from '../media/webm-encoder.ts';
+import type { TrainerCommands } from '../use-trainer.ts';
+import { describeError } from '../../protocol/describe-error.ts';
 
 type WebmSupport = Awaited<ReturnType<typeof webmSupport>>;
 

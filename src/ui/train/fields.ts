@@ -16,7 +16,7 @@ import {
   type LiveSetting,
   type Resolution,
   type TrainConfig,
-} from '../protocol/config.ts';
+} from '../../protocol/config.ts';
 
 export type FieldKey = keyof TrainConfig;
 

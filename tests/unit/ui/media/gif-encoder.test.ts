@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createGifWriter, encodeGif, gifPalette, paletteIndex, type GifFrame } from '../../../src/ui/gif-encoder.ts';
+import { createGifWriter, encodeGif, gifPalette, paletteIndex, type GifFrame } from '../../../../src/ui/media/gif-encoder.ts';
 
 interface ParsedImage {
   width: number;

@@ -1,7 +1,7 @@
 import { memo, useId, useRef, useState, type DragEvent } from 'react';
-import { describeReport, reportAdvice, type CachedSetSummary, type CropMode, type DatasetOptions, type LoadProgress } from '../protocol/dataset.ts';
-import { FaceGrid } from './FaceGrid.tsx';
-import { currentSet, type LoadStatus } from './trainer-state.ts';
+import { describeReport, reportAdvice, type CachedSetSummary, type CropMode, type DatasetOptions, type LoadProgress } from '../../protocol/dataset.ts';
+import { FaceGrid } from '../FaceGrid.tsx';
+import { currentSet, type LoadStatus } from '../trainer-state.ts';
 
 export const CARTOON_COUNT_CHOICES = [200, 500, 1000, 2000, 5000] as const;
 

@@ -16,7 +16,7 @@ import {
   togglePin,
   walkEnds,
   walkFileName,
-} from '../../../src/ui/generate-state.ts';
+} from '../../../../src/ui/generate/generate-state.ts';
 
 describe('parseSeed', () => {
   it('accepts whole numbers from 0 to 2^32 − 1', () => {

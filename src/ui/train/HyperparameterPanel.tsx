@@ -1,6 +1,6 @@
 import { memo, useId, useMemo, useState, type InputHTMLAttributes, type ReactNode } from 'react';
-import { validateConfig, type TrainConfig } from '../protocol/config.ts';
-import { PRESET_HINTS, PRESET_LABELS, PRESETS, type Preset } from '../protocol/presets.ts';
+import { validateConfig, type TrainConfig } from '../../protocol/config.ts';
+import { PRESET_HINTS, PRESET_LABELS, PRESETS, type Preset } from '../../protocol/presets.ts';
 import {
   applyNumber,
   applySelect,

@@ -2,7 +2,7 @@
  * Pure helpers behind the charts: EMA smoothing, display downsampling and CSV export.
  * No React and no DOM, so they are unit-tested in Node and cheap to memoise.
  */
-import { STEP_METRICS, type MetricRow, type StepMetricName } from '../protocol/metrics.ts';
+import { STEP_METRICS, type MetricRow, type StepMetricName } from '../../protocol/metrics.ts';
 
 /** Points per series the charts draw at most; more only costs SVG nodes the eye cannot resolve. */
 export const MAX_CHART_POINTS = 500;

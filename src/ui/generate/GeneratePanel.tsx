@@ -1,6 +1,6 @@
 import { memo, useCallback, useEffect, useId, useRef, useState } from 'react';
-import type { GeneratedFace, GeneratorSource, NearestImage, RunState, UploadedGeneratorInfo } from '../protocol/messages.ts';
-import { downloadBlob } from './downloads.ts';
+import type { GeneratedFace, GeneratorSource, NearestImage, RunState, UploadedGeneratorInfo } from '../../protocol/messages.ts';
+import { downloadBlob } from '../downloads.ts';
 import {
   PINNED_SEEDS_KEY,
   facePngName,
@@ -17,10 +17,10 @@ import {
 import { GenerateFaceTile } from './GenerateFaceTile.tsx';
 import { GenerateNearest } from './GenerateNearest.tsx';
 import { GenerateWalk } from './GenerateWalk.tsx';
-import { frameToPngBlob } from './media/frames.ts';
-import type { TrainerCommands } from './use-trainer.ts';
+import { frameToPngBlob } from '../media/frames.ts';
+import type { TrainerCommands } from '../use-trainer.ts';
 import './generate.css';
-import { describeError } from '../protocol/describe-error.ts';
+import { describeError } from '../../protocol/describe-error.ts';
 
 /** How many training images "Nearest real images" shows. */
 const NEAREST_COUNT = 4;

@@ -1,5 +1,5 @@
 import { memo, useLayoutEffect, useRef } from 'react';
-import type { RgbaImage } from '../protocol/messages.ts';
+import type { RgbaImage } from '../../protocol/messages.ts';
 
 /**
  * Draws an RGBA image at its native pixel size on a canvas; CSS scales it up pixelated (never

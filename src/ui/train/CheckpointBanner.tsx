@@ -1,4 +1,4 @@
-import type { StoredCheckpointInfo } from '../protocol/messages.ts';
+import type { StoredCheckpointInfo } from '../../protocol/messages.ts';
 
 export interface CheckpointBannerProps {
   stored: StoredCheckpointInfo;

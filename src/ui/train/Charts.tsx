@@ -1,6 +1,6 @@
 import { memo, useEffect, useId, useMemo, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { MetricRow, StepMetricName } from '../protocol/metrics.ts';
+import type { MetricRow, StepMetricName } from '../../protocol/metrics.ts';
 import { downsample, MAX_CHART_POINTS, niceTicks, smoothRows, stuckHint } from './chart-data.ts';
 import './trainer.css';
 

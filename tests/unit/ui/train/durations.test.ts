@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { approxDuration, recentMsPerStep } from '../../../src/ui/durations.ts';
-import { niceTicks, stuckHint, STUCK_AFTER_STEP, STUCK_WINDOW } from '../../../src/ui/chart-data.ts';
-import type { MetricRow } from '../../../src/protocol/metrics.ts';
+import { approxDuration, recentMsPerStep } from '../../../../src/ui/train/durations.ts';
+import { niceTicks, stuckHint, STUCK_AFTER_STEP, STUCK_WINDOW } from '../../../../src/ui/train/chart-data.ts';
+import type { MetricRow } from '../../../../src/protocol/metrics.ts';
 
 describe('approxDuration', () => {
   test.each([

@@ -1,4 +1,4 @@
-import type { GeneratedFace, NearestImage } from '../protocol/messages.ts';
+import type { GeneratedFace, NearestImage } from '../../protocol/messages.ts';
 import { GenerateImage } from './GenerateImage.tsx';
 
 /** A generated face beside the training images closest to it, to spot memorisation. */

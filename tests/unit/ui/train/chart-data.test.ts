@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { STEP_METRICS, type MetricRow } from '../../../src/protocol/metrics.ts';
-import { downsample, metricsToCsv, smoothRows, smoothSeries } from '../../../src/ui/chart-data.ts';
+import { STEP_METRICS, type MetricRow } from '../../../../src/protocol/metrics.ts';
+import { downsample, metricsToCsv, smoothRows, smoothSeries } from '../../../../src/ui/train/chart-data.ts';
 
 function row(step: number, value: number): MetricRow {
   return { step, dRealLoss: value, dRealAccuracy: value / 10, dFakeLoss: 2 * value, dFakeAccuracy: 0.5, gLoss: -value, gAccuracy: 0.25 };

@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import type { RgbaImage } from '../protocol/messages.ts';
+import type { RgbaImage } from '../../protocol/messages.ts';
 import { PNG_SCALES, type PngScale } from './generate-state.ts';
 import { GenerateImage } from './GenerateImage.tsx';
 

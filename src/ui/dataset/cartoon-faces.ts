@@ -8,7 +8,7 @@
  * and Chromium cannot rasterise SVG in a worker (createImageBitmap rejects SVG blobs there).
  */
 import { generate, type FaceConfig, type Gender } from 'facesjs';
-import { createRandom } from '../protocol/random.ts';
+import { createRandom } from '../../protocol/random.ts';
 
 /** Default number of built-in faces: enough for a DCGAN to learn, quick to rasterise. */
 export const CARTOON_DEFAULT_COUNT = 2000;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { exportScale, labelFontSize, padToEven, upscaleNearest, type RgbaImage } from '../../../src/ui/media/frames.ts';
-import { webmBitrate } from '../../../src/ui/media/webm-encoder.ts';
-import { stepLabel } from '../../../src/ui/media/timelapse.ts';
+import { exportScale, labelFontSize, padToEven, upscaleNearest, type RgbaImage } from '../../../../src/ui/media/frames.ts';
+import { webmBitrate } from '../../../../src/ui/media/webm-encoder.ts';
+import { stepLabel } from '../../../../src/ui/media/timelapse.ts';
 
 /** A width × height image whose pixel (x, y) is [x, y, x + y · width, 255]: every pixel distinct. */
 function numbered(width: number, height: number): RgbaImage {
