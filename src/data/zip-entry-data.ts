@@ -5,9 +5,9 @@
  * bombs), and the CRC-32.
  */
 import { crc32 } from '../protocol/crc32.ts';
+import { formatBytes } from '../protocol/format.ts';
 import {
   abortedError,
-  formatBytes,
   ignore,
   LOCAL_HEADER_SIZE,
   METHOD_DEFLATE,

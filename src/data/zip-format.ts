@@ -139,19 +139,6 @@ export function abortedError(signal: AbortSignal, entry: ZipEntry): ZipError {
   return new ZipError('aborted', `${entry.name}: reading was cancelled.`, { cause: signal.reason });
 }
 
-/** "12.5 MB": sizes in messages the user reads. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
-
 export function ignore(): void {
   // A cancel that fails (the stream already errored or closed) has nothing left to stop.
 }

@@ -16,7 +16,7 @@
  */
 // The reader in three parts: zip-format.ts (layout, types, errors, byte reads), zip-directory.ts
 // (opening: the table of contents) and zip-entry-data.ts (reading and inflating entries).
-export { ZipError, formatBytes, type ZipArchive, type ZipEntry, type ZipErrorCode } from './zip-format.ts';
+export { ZipError, type ZipArchive, type ZipEntry, type ZipErrorCode } from './zip-format.ts';
 export { centralDirectoryHash, decodeName, openZip } from './zip-directory.ts';
 export {
   DEFAULT_READ_MAX_BYTES,

@@ -1,13 +1,10 @@
 import { memo, useId, useRef, useState, type DragEvent } from 'react';
+import { formatBytes } from '../../protocol/format.ts';
 import { describeReport, reportAdvice, type CachedSetSummary, type CropMode, type DatasetOptions, type LoadProgress } from '../../protocol/dataset.ts';
 import { FaceGrid } from '../FaceGrid.tsx';
 import { currentSet, type LoadStatus } from '../trainer-state.ts';
 
 export const CARTOON_COUNT_CHOICES = [200, 500, 1000, 2000, 5000] as const;
-
-function formatMegabytes(bytes: number): string {
-  return `${(bytes / 2 ** 20).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB`;
-}
 
 function formatSeconds(seconds: number): string {
   if (seconds < 60) return `${Math.ceil(seconds)} s`;
@@ -38,7 +35,7 @@ function LoadProgressView({ source, progress, engineReady, onCancel }: { source:
       {progress && (
         <p className="hint">
           {progress.done.toLocaleString('en-US')} / {progress.total.toLocaleString('en-US')} images
-          {progress.bytesTotal > 0 && ` · ${formatMegabytes(progress.bytesRead)} of ${formatMegabytes(progress.bytesTotal)} read`}
+          {progress.bytesTotal > 0 && ` · ${formatBytes(progress.bytesRead)} of ${formatBytes(progress.bytesTotal)} read`}
           {` · ${progress.imagesPerSecond.toFixed(0)} images/s`}
           {progress.etaSeconds !== null && ` · about ${formatSeconds(progress.etaSeconds)} left`}
         </p>

@@ -1,3 +1,4 @@
+import { formatBytes } from '../../protocol/format.ts';
 import { approxDuration } from './durations.ts';
 import './trainer.css';
 
@@ -21,9 +22,6 @@ function formatDuration(ms: number): string {
 }
 
 /** Decimal megabytes, as tfjs's numBytes counts bytes. */
-function formatBytes(bytes: number): string {
-  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
-}
 
 /**
  * Run status with a progress bar: "Step 1,234 / 10,000 · 12:03 elapsed · ≈ 25 min left · next

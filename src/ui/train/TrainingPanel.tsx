@@ -4,6 +4,7 @@ import type { RecipeTarget } from '../../protocol/messages.ts';
 import { estimateRun, YOUNG_RUN_GRID_EVERY_MS, YOUNG_RUN_MS } from '../../protocol/presets.ts';
 import { approxDuration, recentMsPerStep } from './durations.ts';
 import { describeError } from '../../protocol/describe-error.ts';
+import { formatBytes } from '../../protocol/format.ts';
 import { Charts } from './Charts.tsx';
 import { metricsToCsv } from './chart-data.ts';
 import { downloadBlob, generatorZip, gridsZip } from '../downloads.ts';
@@ -55,7 +56,7 @@ function recipeSize(state: TrainerState): string {
   const report = currentSet(state.load)?.report;
   if (!report) return 'size unknown';
   const bytes = report.count * report.side * report.side * report.channels * 4;
-  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${Math.max(0.1, bytes / 1e6).toFixed(1)} MB`;
+  return formatBytes(bytes);
 }
 
 /** What the quality chart measures for these settings and this many images, in one sentence. */
