@@ -40,6 +40,19 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules: every .ts/.tsx file belongs to one of the tsconfig projects (ui, worker, node),
+    // so the project service finds its types. A promise nobody awaits loses its failure silently, and an
+    // async handler given to React or addEventListener rejects into nowhere; a union switch missing a
+    // case compiles but drops the new message or state.
+    files: ['**/*.{ts,tsx}'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+    },
+  },
+  {
     files: ['src/ui/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },
     rules: reactHooks.configs.recommended.rules,

@@ -127,7 +127,13 @@ const fromQuery = optionsFromQuery(new URLSearchParams(location.search));
 const output = document.getElementById('output');
 if (fromQuery && output) {
   output.textContent = 'running…';
-  void runBench(fromQuery).then((result) => {
-    output.textContent = JSON.stringify(result, null, 2);
-  });
+  runBench(fromQuery).then(
+    (result) => {
+      output.textContent = JSON.stringify(result, null, 2);
+    },
+    (error: unknown) => {
+      // Otherwise the page says "running…" for ever.
+      output.textContent = `failed: ${error instanceof Error ? error.message : String(error)}`;
+    },
+  );
 }

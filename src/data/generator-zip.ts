@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { upgradeConfig, describeProblems, validateConfig, type TrainConfig } from '../protocol/config.ts';
 import { isBackendName, type RunSummary } from '../protocol/messages.ts';
-import { formatBytes, openZip, readEntry, ZipError, type ZipArchive, type ZipEntry } from './zip-reader.ts';
+import { formatBytes } from '../protocol/format.ts';
+import { openZip, readEntry, ZipError, type ZipArchive, type ZipEntry } from './zip-reader.ts';
 import { describeError } from '../protocol/describe-error.ts';
 
 /** Why an uploaded file is not a usable generator; `message` is written for the user. */

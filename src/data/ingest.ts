@@ -458,7 +458,11 @@ async function openArchive(file: File, signal: AbortSignal): Promise<ZipArchive>
       case 'unsupported':
       case 'unreadable':
         throw new IngestError(error.code, namingTheFile(error.message, file.name), { cause: error });
-      default:
+      // Entry-level codes: opening reads no entry data, so these would mean a damaged directory.
+      case 'encrypted':
+      case 'too-large':
+      case 'zip-bomb':
+      case 'aborted':
         throw new IngestError('corrupt', namingTheFile(error.message, file.name), { cause: error });
     }
   }

@@ -12,19 +12,19 @@ import {
 } from '../protocol/presets.ts';
 import { cartoonOriginOf, type CropMode, type DatasetOptions } from '../protocol/dataset.ts';
 import { BackendBadge } from './BackendBadge.tsx';
-import { CheckpointBanner } from './CheckpointBanner.tsx';
-import { DatasetPanel } from './DatasetPanel.tsx';
-import { GeneratePanel, LIVE_REFRESH_MS } from './GeneratePanel.tsx';
+import { CheckpointBanner } from './train/CheckpointBanner.tsx';
+import { DatasetPanel } from './dataset/DatasetPanel.tsx';
+import { GeneratePanel, LIVE_REFRESH_MS } from './generate/GeneratePanel.tsx';
 import { webmSupport } from './media/webm-encoder.ts';
-import { HyperparameterPanel } from './HyperparameterPanel.tsx';
-import { TrainingPanel } from './TrainingPanel.tsx';
-import { useGridHistory } from './grid-history.ts';
+import { HyperparameterPanel } from './train/HyperparameterPanel.tsx';
+import { TrainingPanel } from './train/TrainingPanel.tsx';
+import { useGridHistory } from './train/grid-history.ts';
 import { currentSet, elapsedMs } from './trainer-state.ts';
-import { openHistoryStore } from './history-store.ts';
-import type { HistoryMirror } from './grid-history.ts';
+import { openHistoryStore } from './train/history-store.ts';
+import type { HistoryMirror } from './train/grid-history.ts';
 import { useTrainer } from './use-trainer.ts';
-import { initialSettings, settingsToQuery, writeStoredSettings } from './settings-store.ts';
-import { useRunTitleAndNotice, useSpaceToPause } from './run-shortcuts.ts';
+import { initialSettings, settingsToQuery, writeStoredSettings } from './train/settings-store.ts';
+import { useRunTitleAndNotice, useSpaceToPause } from './train/run-shortcuts.ts';
 
 type DataSource = { kind: 'zip'; file: File } | { kind: 'cartoon'; count: number };
 
@@ -73,6 +73,7 @@ export function App() {
       setConfig(restored);
       setPreset(presetOf(restored, quickLookRef.current));
       if (reason === 'loaded') clearHistory();
+      // Cannot reject: the history store answers empty where browser storage fails, and the commands only post.
       if (reason === 'resumed') void continueResumedRun(step);
     },
   });
@@ -258,11 +259,13 @@ export function App() {
   });
   useEffect(() => {
     const run = runRef.current;
+    // The history store never rejects (a storage failure is a warning and a no-op): nothing to wait for.
     if (savedStep !== null && run) void historyStore.setClock({ step: savedStep, elapsedMs: elapsedMs(run, performance.now()) });
   }, [savedStep, historyStore]);
 
   const onStart = () => {
     history.clear();
+    // Never rejects (see above); the new run need not wait for old frames to go.
     void historyStore.clear();
     commands.start(config);
   };

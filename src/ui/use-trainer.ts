@@ -27,7 +27,7 @@ import {
   type ToWorker,
 } from '../protocol/messages.ts';
 import { describeError } from '../protocol/describe-error.ts';
-import { rasteriseCartoonFaces } from './cartoon-rasteriser.ts';
+import { rasteriseCartoonFaces } from './dataset/cartoon-rasteriser.ts';
 import { createPendingRequests, type ReplyOf } from './pending-requests.ts';
 import { INITIAL_TRAINER_STATE, reduceTrainer, type GridFrame, type PageAction, type TrainerState } from './trainer-state.ts';
 

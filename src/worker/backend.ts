@@ -231,6 +231,7 @@ export function watchBackendLoss(backend: BackendName): BackendLossWatch {
     };
   }
   if (backend === 'webgpu') {
+    // GPUDevice.lost only ever resolves (with the reason), so there is no rejection to lose.
     void (tf.backend() as unknown as WebGpuBackendLike).device?.lost?.then(markLost);
     return {
       isLost: () => lost,

@@ -100,48 +100,10 @@ export function transition(phase: RunPhase, command: RunCommand): Transition {
       if (command.type === 'failed') return to(PAUSED);
       return refuse('The run is still being set up; try again in a moment.');
     case 'ready':
-    case 'paused': {
-      const stepsToRun = phase.name === 'paused' ? phase.stepsToRun : 0;
-      switch (command.type) {
-        case 'resume':
-          return to({ name: 'running' });
-        case 'step':
-          return to({ name: 'paused', stepsToRun: stepsToRun + 1 });
-        case 'pause':
-          // Pausing a paused run cancels single steps not yet taken.
-          return to(phase.name === 'ready' ? phase : PAUSED);
-        case 'stop':
-          return to({ name: 'stopped' });
-        case 'stepped':
-          if (stepsToRun === 0) return refuse('The run is paused; it takes no steps.');
-          return to(command.reachedEnd ? { name: 'done' } : { name: 'paused', stepsToRun: stepsToRun - 1 });
-        case 'diverged':
-          return to({ name: 'rolling-back' });
-        case 'lost':
-          return to({ name: 'recovering', wasRunning: false });
-        case 'failed':
-          return to(PAUSED);
-        default:
-          return refuse(phase.name === 'ready' ? 'The run is ready and paused.' : 'The run is paused.');
-      }
-    }
+    case 'paused':
+      return fromPaused(phase, command);
     case 'running':
-      switch (command.type) {
-        case 'pause':
-          return to(PAUSED);
-        case 'stop':
-          return to({ name: 'stopped' });
-        case 'stepped':
-          return to(command.reachedEnd ? { name: 'done' } : phase);
-        case 'diverged':
-          return to({ name: 'rolling-back' });
-        case 'lost':
-          return to({ name: 'recovering', wasRunning: true });
-        case 'failed':
-          return to(PAUSED);
-        default:
-          return refuse('The run is already running.');
-      }
+      return fromRunning(phase, command);
     case 'rolling-back':
       if (command.type === 'rolled-back') return to(PAUSED);
       if (command.type === 'lost') return to({ name: 'recovering', wasRunning: false });
@@ -151,6 +113,62 @@ export function transition(phase: RunPhase, command: RunCommand): Transition {
     case 'done':
       if (command.type === 'lost') return to({ name: 'recovering', wasRunning: false });
       return refuse(phase.name === 'done' ? 'The run has finished all its steps: start a new run to train more.' : 'The run was stopped: start a new run to train more.');
+  }
+}
+
+/** A control command or a loop report: what reaches the per-phase tables. */
+type PhaseCommand = Exclude<RunCommand, { type: 'between-steps' | 'dispose' }>;
+
+function fromPaused(phase: Extract<RunPhase, { name: 'ready' | 'paused' }>, command: PhaseCommand): Transition {
+  const stepsToRun = phase.name === 'paused' ? phase.stepsToRun : 0;
+  switch (command.type) {
+    case 'resume':
+      return to({ name: 'running' });
+    case 'step':
+      return to({ name: 'paused', stepsToRun: stepsToRun + 1 });
+    case 'pause':
+      // Pausing a paused run cancels single steps not yet taken.
+      return to(phase.name === 'ready' ? phase : PAUSED);
+    case 'stop':
+      return to({ name: 'stopped' });
+    case 'stepped':
+      if (stepsToRun === 0) return refuse('The run is paused; it takes no steps.');
+      return to(command.reachedEnd ? { name: 'done' } : { name: 'paused', stepsToRun: stepsToRun - 1 });
+    case 'diverged':
+      return to({ name: 'rolling-back' });
+    case 'lost':
+      return to({ name: 'recovering', wasRunning: false });
+    case 'failed':
+      return to(PAUSED);
+    case 'start':
+    case 'restore':
+    case 'loaded':
+    case 'rolled-back':
+      return refuse(phase.name === 'ready' ? 'The run is ready and paused.' : 'The run is paused.');
+  }
+}
+
+function fromRunning(phase: Extract<RunPhase, { name: 'running' }>, command: PhaseCommand): Transition {
+  switch (command.type) {
+    case 'pause':
+      return to(PAUSED);
+    case 'stop':
+      return to({ name: 'stopped' });
+    case 'stepped':
+      return to(command.reachedEnd ? { name: 'done' } : phase);
+    case 'diverged':
+      return to({ name: 'rolling-back' });
+    case 'lost':
+      return to({ name: 'recovering', wasRunning: true });
+    case 'failed':
+      return to(PAUSED);
+    case 'start':
+    case 'restore':
+    case 'resume':
+    case 'step':
+    case 'loaded':
+    case 'rolled-back':
+      return refuse('The run is already running.');
   }
 }
 

@@ -400,6 +400,7 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
           // Started now, not on the first zip: the decode workers and the cache open while
           // tfjs initialises, so a zip chosen in the first seconds does not wait for them too.
           decodePool ??= createDecodePool();
+          // getCache turns a failure into "no cache", so nothing can reject unseen.
           void getCache();
           const choice = await initialiseBackend(message.preferred, message.everyCore ?? false);
           backend = choice.backend;

@@ -4,6 +4,10 @@
  * Its phase is one value (run-lifecycle.ts decides every change); nothing else touches the GAN,
  * so no capture, export or disposal can ever meet a step half done.
  * It talks to the page only through `post`, so tests drive it without a worker.
+ *
+ * Its parts: run-lifecycle.ts decides the phase, run-mailbox.ts queues commands and orders the
+ * turns, run-faults.ts recognises divergence and a lost GPU context; this module owns the GAN
+ * and carries out each turn (a step and what falls due, a command, a request between steps).
  */
 import * as tf from '@tensorflow/tfjs';
 import { summariseCheckpoint, type CheckpointStore } from '../data/checkpoint-store.ts';
@@ -16,7 +20,7 @@ import { modelArtifacts } from '../gan/model-artifacts.ts';
 import { createGan, disposeGan, generatePreview, trainStep, type Gan } from '../gan/train-step.ts';
 import { heldBackCount, type TrainConfig } from '../protocol/config.ts';
 import { describeError } from '../protocol/describe-error.ts';
-import { STEP_METRICS, type MetricRow, type QualityRow } from '../protocol/metrics.ts';
+import type { MetricRow, QualityRow } from '../protocol/metrics.ts';
 import {
   liveSettingsOf,
   type BackendName,
@@ -28,12 +32,11 @@ import {
 } from '../protocol/messages.ts';
 import type { BackendLossWatch } from './backend.ts';
 import type { Post } from './post.ts';
-import { pageState, previewDue, RunRefusal, transition, wantsStep, youngGridDue, type RunCommand, type RunPhase } from './run-lifecycle.ts';
+import { pageState, previewDue, RunRefusal, transition, youngGridDue, type RunCommand, type RunPhase } from './run-lifecycle.ts';
+import { BackendLostError, createLossChecks, Diverged, firstNonFiniteRow, hasNonFiniteWeights } from './run-faults.ts';
+import { createRunMailbox, refuse, type QueuedCommand } from './run-mailbox.ts';
 import { createTurnYield } from './turn-yield.ts';
 import { createQualityMeter, type QualityMeter } from './quality-meter.ts';
-
-/** How long an error on a GPU backend waits for the loss watch before counting as an ordinary error. */
-const LOSS_GRACE_MS = 2000;
 
 /** Send metric rows at most this often: often enough for live charts, rarely enough to be cheap. */
 const METRICS_INTERVAL_MS = 250;
@@ -138,44 +141,6 @@ export interface RunOrigin {
   reason: RestoreReason;
 }
 
-/** The first row with a non-finite metric (a diverged step), if any. */
-export function firstNonFiniteRow(rows: readonly MetricRow[]): { row: MetricRow; value: number } | null {
-  for (const row of rows) {
-    for (const name of STEP_METRICS) {
-      if (!Number.isFinite(row[name])) return { row, value: row[name] };
-    }
-  }
-  return null;
-}
-
-function hasNonFiniteWeights(checkpoint: Checkpoint): boolean {
-  const groups = [checkpoint.generator, checkpoint.discriminator, checkpoint.generatorOptimizer.slots, checkpoint.discriminatorOptimizer.slots];
-  return groups.some((group) => group.some(({ values }) => values.some((v) => !Number.isFinite(v))));
-}
-
-/** Thrown inside a turn when a metric or weight became non-finite; the loop then rolls back. */
-class Diverged extends Error {
-  constructor(
-    readonly atStep: number,
-    readonly what: string,
-  ) {
-    super(`Training diverged at step ${atStep} (${what}).`);
-  }
-}
-
-/** Thrown inside the loop when the GPU context was lost, so no result of the lost context is used. */
-class BackendLostError extends Error {
-  constructor() {
-    super('the GPU context was lost');
-  }
-}
-
-/** A unit of work the loop carries out in one turn, with the promise waiting on it. */
-type QueuedCommand =
-  | { command: Exclude<RunCommand, { type: 'between-steps' | 'dispose' }>; done: (refusal: string | null) => void }
-  | { command: { type: 'between-steps' }; task: () => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: Error) => void }
-  | { command: { type: 'dispose' }; done: () => void };
-
 /**
  * Creates a run in the idle phase at its step (0, or the origin's). The config must be valid and
  * match the set's side and channels. Nothing trains until start(); a restored run shows itself
@@ -190,6 +155,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
   const turnYield = context.yieldTurn ? null : createTurnYield(context.backend === 'webgl' ? {} : undefined);
   const yieldTurn = context.yieldTurn ?? (() => turnYield?.next() ?? Promise.resolve());
   const config: TrainConfig = { ...initialConfig };
+  const { assertBackendAlive, lossConfirmed, untilLost } = createLossChecks(context);
   let phase: RunPhase = { name: 'idle' };
   /** Nothing reaches the page once the run is disposed: a replaced run never speaks over its successor. */
   const post: Post = (message, transfer) => {
@@ -213,45 +179,6 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
   let pending: PendingMetrics[] = [];
   let lastFlush = now();
   let stepsSinceFlush = 0;
-
-  const queue: QueuedCommand[] = [];
-  /** Wakes the loop when it waits for a command. */
-  let wake: (() => void) | null = null;
-  /** Callers of whenSettled, told when the loop next waits for a command. */
-  const settledWaiters: (() => void)[] = [];
-  /** Commands and steps take turns, so a stream of requests (Generate view faces) never starves training. */
-  let lastTurnWasCommand = false;
-
-  /** Throws before anything computed on a lost context is read, kept or shown. */
-  function assertBackendAlive(): void {
-    if (context.lossWatch?.isLost()) throw new BackendLostError();
-  }
-
-  /**
-   * After an unexpected error: whether the GPU context is lost. A destroyed WebGPU device fails
-   * pending reads ("Buffer was unmapped before mapping was resolved") a moment before
-   * `device.lost` resolves, so a GPU backend's watch gets a short grace period to report it.
-   */
-  async function lossConfirmed(): Promise<boolean> {
-    const watch = context.lossWatch;
-    if (!watch) return false;
-    if (watch.isLost()) return true;
-    if (context.backend !== 'webgpu' && context.backend !== 'webgl') return false;
-    await Promise.race([watch.lost, new Promise((resolve) => setTimeout(resolve, LOSS_GRACE_MS))]);
-    return watch.isLost();
-  }
-
-  /** A read from the device that gives up when the context is lost (its fence would never signal). */
-  function untilLost<T>(read: Promise<T>): Promise<T> {
-    const watch = context.lossWatch;
-    if (!watch) return read;
-    return Promise.race([
-      read,
-      watch.lost.then((): never => {
-        throw new BackendLostError();
-      }),
-    ]);
-  }
 
   // Quality: a fixed sample of images never trained on, measured against as many fakes.
   const heldBack = heldBackCount(set.count, config.qualityEvery);
@@ -571,7 +498,17 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
         await guarded(flushMetrics, null);
         postState();
         return;
-      default:
+      // Single steps are taken by the loop; the loop's own reports did their work before it
+      // applied them; perform() carries out between-steps work and disposal itself.
+      case 'between-steps':
+      case 'dispose':
+      case 'step':
+      case 'loaded':
+      case 'stepped':
+      case 'diverged':
+      case 'rolled-back':
+      case 'lost':
+      case 'failed':
         return;
     }
   }
@@ -586,12 +523,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
       // Tensors on a lost context: there is nothing left to free.
     }
     turnYield?.close();
-    for (const item of queue.splice(0)) refuse(item, 'This run has ended and was replaced; try again on the current run.');
-  }
-
-  function refuse(item: QueuedCommand, refusal: string): void {
-    if (item.command.type === 'between-steps' && 'reject' in item) item.reject(new RunRefusal(refusal));
-    else if ('done' in item) item.done(refusal);
+    mailbox.refuseAll('This run has ended and was replaced; try again on the current run.');
   }
 
   /** One command, in the loop's turn. */
@@ -624,53 +556,14 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     if ('done' in item) item.done(null);
   }
 
-  async function loop(): Promise<void> {
-    while (phase.name !== 'disposed') {
-      const stepNext = wantsStep(phase) && (queue.length === 0 || (lastTurnWasCommand && queue[0]?.command.type !== 'dispose'));
-      if (stepNext) {
-        lastTurnWasCommand = false;
-        await stepTurn();
-      } else {
-        const item = queue.shift();
-        if (!item) {
-          // Nothing to do until a command arrives.
-          for (const settled of settledWaiters.splice(0)) settled();
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = null;
-          continue;
-        }
-        lastTurnWasCommand = true;
-        await perform(item);
-      }
-      if (!isDisposed()) await yieldTurn();
-    }
-    for (const settled of settledWaiters.splice(0)) settled();
-  }
+  const mailbox = createRunMailbox({ phase: () => phase, stepTurn, perform, yieldTurn });
+  const { control, betweenSteps } = mailbox;
 
-  function enqueue(item: QueuedCommand): void {
-    // The loop has ended: the transition function words the refusal.
-    const refusal = isDisposed() ? transition(phase, item.command) : null;
-    if (refusal && !refusal.ok) {
-      refuse(item, refusal.refusal);
-      return;
-    }
-    // Disposal jumps the queue: whatever is still waiting is refused, not run on freed tensors.
-    if (item.command.type === 'dispose') queue.unshift(item);
-    else queue.push(item);
-    wake?.();
-  }
-
-  function control(command: Exclude<RunCommand, { type: 'between-steps' | 'dispose' }>): Promise<string | null> {
-    return new Promise((done) => enqueue({ command, done }));
-  }
-
-  function betweenSteps<T>(task: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      enqueue({ command: { type: 'between-steps' }, task, resolve: (value) => resolve(value as T), reject });
-    });
-  }
-
-  void loop();
+  // Every step and command inside the loop is guarded and reports to the page itself; this catch
+  // is for a fault in the loop's own bookkeeping, which would otherwise stop the run without a word.
+  mailbox.run().catch((error: unknown) => {
+    post({ type: 'error', message: `Training stopped at step ${step}: ${describeError(error)}`, recoverable: false });
+  });
 
   return {
     get config() {
@@ -712,6 +605,7 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
     announceRestored(reason) {
       postState();
       post({ type: 'run-restored', reason, step, config: { ...config }, rows: [...history], quality: [...qualityHistory] });
+      // Resolves with a refusal sentence rather than rejecting; a restored run is idle, so it is accepted.
       void control({ type: 'restore' });
     },
     useGenerator(use) {
@@ -723,23 +617,13 @@ export function createTrainingRun(initialConfig: TrainConfig, context: RunContex
         return capture();
       });
     },
-    dispose() {
-      if (phase.name === 'disposed') return Promise.resolve();
-      return new Promise<void>((done) => enqueue({ command: { type: 'dispose' }, done }));
-    },
+    dispose: () => mailbox.dispose(),
     async whenSettled() {
       for (;;) {
-        await new Promise<void>((resolve) => {
-          if (isDisposed()) resolve();
-          else {
-            settledWaiters.push(resolve);
-            // The loop may already be waiting: wake it so it looks again and tells us.
-            wake?.();
-          }
-        });
+        await mailbox.untilLoopWaits();
         await Promise.all([storageWrites, meter?.whenIdle()]);
         // Settled only if nothing started meanwhile (a command, or steps owed).
-        if (isDisposed() || (queue.length === 0 && !wantsStep(phase) && wake !== null)) return;
+        if (isDisposed() || mailbox.isIdle()) return;
       }
     },
   };

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 
-// The built-in cartoon set, rasterised by src/ui/cartoon-rasteriser.ts on a real page.
+// The built-in cartoon set, rasterised by src/ui/dataset/cartoon-rasteriser.ts on a real page.
 
 async function openHarness(page: Page): Promise<void> {
   await page.goto('/tests/e2e/harness/cartoon.html');

@@ -12,7 +12,7 @@ import { chooseTinySettings, currentStep, loadCartoonFaces, openApp } from './ap
 /** "113 tensors, 0.2 MB" from the status bar's details line. */
 async function tensorsAndBytes(page: Page): Promise<{ tensors: number; bytes: string }> {
   const text = (await page.locator('.status-details').textContent()) ?? '';
-  const match = /([\d,]+) tensors, ([\d.]+ [KMG]B)/.exec(text);
+  const match = /([\d,]+) tensors, ([\d.,]+ (?:bytes|[KMGT]B))/.exec(text);
   if (!match?.[1] || !match[2]) throw new Error(`no memory figures in ${JSON.stringify(text)}`);
   return { tensors: Number(match[1].replaceAll(',', '')), bytes: match[2] };
 }

@@ -4,7 +4,7 @@
  * at a time, so 2,000 grids cost the encoded output plus a frame or two of pixels, not 2,000
  * decoded frames.
  */
-import { createGifWriter } from '../gif-encoder.ts';
+import { createGifWriter } from './gif-encoder.ts';
 import { createCanvas, drawLabel, exportScale, type OwnedRgbaImage } from './frames.ts';
 import { createWebmWriter } from './webm-encoder.ts';
 

@@ -3,8 +3,8 @@
  * shows results for screenshots. Exposed as `window.cartoonHarness` for Playwright.
  */
 import { display } from 'facesjs';
-import { FACE_CROP, generateCartoonFaceSpecs } from '../../../src/ui/cartoon-faces.ts';
-import { rasteriseCartoonFaces } from '../../../src/ui/cartoon-rasteriser.ts';
+import { FACE_CROP, generateCartoonFaceSpecs } from '../../../src/ui/dataset/cartoon-faces.ts';
+import { rasteriseCartoonFaces } from '../../../src/ui/dataset/cartoon-rasteriser.ts';
 
 export interface CartoonRun {
   /** The set's bytes as plain numbers (Playwright returns them as JSON). */
