@@ -93,6 +93,7 @@ async function decodeBmp(bytes: Uint8Array, options: DecodeOptions): Promise<Dec
   if (offset + stride * height > bytes.length) return { ok: false, reason: 'corrupt', message: 'truncated pixel data' };
   const at = (x: number, y: number, c: number): number => bytes[offset + (height - 1 - y) * stride + x * 3 + (2 - c)] ?? 0;
 
+  if (options.crop === 'faces') return { ok: false, reason: 'unsupported', message: 'this stand-in decoder does not find faces' };
   const rect = cropRectangle(width, height, options.crop);
   const { side } = options;
   const rgba = new Uint8ClampedArray(side * side * 4);
