@@ -140,7 +140,8 @@ export function describeReport(report: DatasetReport): string {
   const colour = report.channels === 3 ? 'RGB' : 'grayscale';
   const shape = `(${report.side}×${report.side} ${colour}, ${describeCrop(report.crop)})`;
   const isFaceCount = (g: SkippedGroup): boolean => g.reason === 'no-face' || g.reason === 'face-too-small';
-  const faceCounts = report.skipped.filter(isFaceCount).map((g) => `${g.count.toLocaleString('en-US')} ${g.label}`);
+  // Photos without a face first, then faces too small, whatever their sizes.
+  const faceCounts = ['no-face', 'face-too-small'].flatMap((reason) => report.skipped.filter((g) => g.reason === reason)).map((g) => `${g.count.toLocaleString('en-US')} ${g.label}`);
   const head = report.faces
     ? [`Found ${plural(report.count, 'face', 'faces')} in ${plural(report.faces.photos, 'photo', 'photos')} ${shape}`, ...faceCounts].join('; ')
     : `Loaded ${plural(report.count, 'image', 'images')} ${shape}`;

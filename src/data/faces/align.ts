@@ -58,21 +58,25 @@ export function targetEyes(side: number, margin: FaceMargin): { left: Point; rig
  * Coordinates are continuous: pixel (i, j) covers [i, i+1) × [j, j+1).
  */
 export function alignmentTransform(leftEye: Point, rightEye: Point, side: number, margin: FaceMargin): Affine {
-  const dx = rightEye.x - leftEye.x;
-  const dy = rightEye.y - leftEye.y;
-  const distance = Math.hypot(dx, dy);
+  const distance = Math.hypot(rightEye.x - leftEye.x, rightEye.y - leftEye.y);
   if (!(distance > 0)) throw new RangeError('alignmentTransform: the two eye points coincide');
-  const scale = (EYE_DISTANCE_FRACTION[margin] * side) / distance;
-  // Rotate by −θ (θ the eye line's angle), so the eye line becomes horizontal.
-  const cos = (scale * dx) / distance;
-  const sin = (scale * dy) / distance;
+  const middle = { x: (leftEye.x + rightEye.x) / 2, y: (leftEye.y + rightEye.y) / 2 };
+  const angle = Math.atan2(rightEye.y - leftEye.y, rightEye.x - leftEye.x);
+  return similarityTransform(middle, angle, (EYE_DISTANCE_FRACTION[margin] * side) / distance, { x: side / 2, y: EYE_LINE * side });
+}
+
+/**
+ * The similarity that turns the photo by −`angle` (radians, so a line at `angle` becomes
+ * level) about `centre`, scales it by `scale` and puts `centre` at `target`.
+ */
+export function similarityTransform(centre: Point, angle: number, scale: number, target: Point): Affine {
+  const cos = scale * Math.cos(angle);
+  const sin = scale * Math.sin(angle);
   const a = cos;
   const b = -sin;
   const c = sin;
   const d = cos;
-  const middle = { x: (leftEye.x + rightEye.x) / 2, y: (leftEye.y + rightEye.y) / 2 };
-  const target = { x: side / 2, y: EYE_LINE * side };
-  return { a, b, c, d, e: target.x - (a * middle.x + c * middle.y), f: target.y - (b * middle.x + d * middle.y) };
+  return { a, b, c, d, e: target.x - (a * centre.x + c * centre.y), f: target.y - (b * centre.x + d * centre.y) };
 }
 
 /** `point` under `transform`. */
