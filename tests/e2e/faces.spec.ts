@@ -89,6 +89,8 @@ const chooseZip = (page: Page) => page.getByLabel('Choose a zip of face images')
 
 test.describe('Find and align faces', () => {
   test('photos of several people: one crop per face, the counts in words, the crops in the sample, and the cache by crop mode', async ({ page }) => {
+    // Three decoding loads of 9 photos of 1920 px, with a face detector, on a shared 2-core machine.
+    test.setTimeout(600_000);
     await openApp(page, '?preset=heaton');
     const { file } = await facesZip(page);
     await page.getByLabel('Crop').selectOption('faces');
@@ -132,9 +134,10 @@ test.describe('Find and align faces', () => {
     expect(tiles.filter((spread) => spread > 60)).toHaveLength(20);
     expect(tiles.filter((spread) => spread === 0)).toHaveLength(8);
 
-    // Another crop mode is another set: centre crops of all 9 photos, decoded afresh.
+    // Another crop mode is another set, decoded afresh: a centre crop per photo (the thumbnail's
+    // is a resized copy of sample1's, hence a near-duplicate there).
     await page.getByLabel('Crop').selectOption('centre');
-    await expect(report).toHaveText('Loaded 9 images (64×64 RGB, centre-cropped)', { timeout: 120_000 });
+    await expect(report).toHaveText('Loaded 8 images (64×64 RGB, centre-cropped); skipped 1: 1 near-duplicate', { timeout: 120_000 });
     // Another margin is another set too, and the faces set comes back from the cache.
     await page.getByLabel('Crop').selectOption('faces');
     await expect(report).toContainText('Found 20 faces in 7 photos', { timeout: 120_000 });
