@@ -91,6 +91,9 @@ test.describe('Find and align faces', () => {
   test('photos of several people: one crop per face, the counts in words, the crops in the sample, and the cache by crop mode', async ({ page }) => {
     // Three decoding loads of 9 photos of 1920 px, with a face detector, on a shared 2-core machine.
     test.setTimeout(600_000);
+    // The detector's code and weights come from the app's own origin, like everything else.
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
     await openApp(page, '?preset=heaton');
     const { file } = await facesZip(page);
     await page.getByLabel('Crop').selectOption('faces');
@@ -145,6 +148,10 @@ test.describe('Find and align faces', () => {
     await page.getByLabel('Around the face').selectOption('loose');
     await expect(report).not.toContainText('from cache', { timeout: 120_000 });
     await expect(report).toContainText(/^Found \d+ faces in \d+ photos \(64×64 RGB, aligned faces\)/);
+
+    const origin = new URL(page.url()).origin;
+    expect(requested.some((url) => /tiny_face_detector_model[^/]*\.bin$/.test(url))).toBe(true);
+    expect(requested.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith(`blob:${origin}/`))).toEqual([]);
   });
 
   test('each crop has its eyes level within 2° and where the margin puts them within 2 px at 64 px, measured afresh on 256 px crops', async ({ page }) => {
