@@ -10,7 +10,7 @@
  *   npx tsx bench/ingest.ts --fresh-zip             # rebuild the zip even if a cached one exists
  *   npx tsx bench/ingest.ts --readers 3             # also: Ganvas's zip reader vs zip.js, 3 interleaved rounds
  *   npx tsx bench/ingest.ts --readers 3 --readers-only   # only that comparison, not the app's loads
- *   npx tsx bench/ingest.ts --faces 60              # only "Find and align faces" beside centre crops, on 60 real photos: ~1.5 min
+ *   npx tsx bench/ingest.ts --faces 60              # only "Find and align faces" beside centre crops, 60 real photos, 64 px: ~1.5 min
  *
  * Steps: (1) photo-like 500×500 JPEGs are drawn and encoded in the browser (bench/ingest/,
  * quality 0.85, 30–80 KB like real photos) and stored in a zip with buildZip; the zip is kept
@@ -325,7 +325,8 @@ function buildFaceZip(count: number, file: string): void {
 }
 
 /** Step 6: centre crops and face crops of the same real photos, one load each. */
-async function compareFaceMode(photos: number, side: number): Promise<void> {
+async function compareFaceMode(photos: number): Promise<void> {
+  const side = 64;
   const zipFile = path.join(os.tmpdir(), `ganvas-ingest-bench-faces-${photos}.zip`);
   buildFaceZip(photos, zipFile);
   const loadStart = load1();
@@ -336,22 +337,28 @@ async function compareFaceMode(photos: number, side: number): Promise<void> {
     const { server, origin } = await startBenchServer();
     const sampler = startSampler();
     try {
-      const page = await browser.newPage();
-      page.on('console', (message) => {
-        if (message.type() === 'error') console.error(`[app] ${message.text()}`);
-      });
-      await openApp(page, origin, side, true);
-      await page.getByLabel('Keep duplicate photos').check();
       for (const [mode, label] of [
         ['centre', 'centre crop'],
         ['faces', 'find and align faces'],
       ] as const) {
+        // A fresh context per mode: an empty cache, and the crop chosen before the file (choosing
+        // a crop with a set loaded would reload that set at once, untimed).
+        const context = await browser.newContext();
+        const page = await context.newPage();
+        page.on('console', (message) => {
+          if (message.type() === 'error') console.error(`[app] ${message.text()}`);
+        });
+        // Heaton's preset: 64 px, the panel's choices in view.
+        await page.goto(`${origin}/?preset=heaton`);
+        await page.getByTestId('backend-name').filter({ hasText: /^(webgpu|webgl|wasm|cpu)$/ }).waitFor({ timeout: 120_000 });
+        await page.waitForTimeout(SETTLE_MS);
+        await page.getByLabel('Keep duplicate photos').check();
         await page.getByLabel('Crop').selectOption(mode);
         const result = await timeLoad(page, zipFile, false, sampler);
         console.error(`${label}: ${fmtS(result.seconds)} s (${result.report})`);
         rows.push({ mode: label, result });
+        await context.close();
       }
-      await page.close();
     } finally {
       sampler.stop();
       await server.close();
@@ -376,7 +383,7 @@ async function main(): Promise<void> {
   if (facePhotos !== null) {
     const count = Number(facePhotos);
     if (!Number.isInteger(count) || count < 1 || count > 5000) throw new Error('--faces must be 1 … 5000 photos');
-    await compareFaceMode(count, Number(argValue('--side') ?? 64));
+    await compareFaceMode(count);
     return;
   }
   const images = Number(argValue('--images') ?? 5000);
