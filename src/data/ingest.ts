@@ -323,7 +323,8 @@ export async function ingestZip(file: File, options: DatasetOptions, deps: Inges
         decoderFailure ??= new Error(`the decoder returned ${result.pixels.length} bytes for ${faces.count} faces in ${entry.name}`);
       } else {
         if (faces.count === 0 && faces.tooSmall === 0) skips.add('no-face', entry.name);
-        if (faces.tooSmall > 0) skips.add('face-too-small', entry.name, faces.tooSmall > 1 ? `${faces.tooSmall} faces` : undefined, undefined, undefined, faces.tooSmall);
+        // One name per face, so the list's "… and N more" counts faces as the headline does.
+        for (let face = 1; face <= faces.tooSmall; face++) skips.add('face-too-small', entry.name, faces.tooSmall > 1 ? `face ${face} of ${faces.tooSmall}` : undefined);
         faceCrops.add(slot, result.pixels);
         decoded += faces.count;
       }
@@ -817,9 +818,8 @@ interface SkipTally {
    * @param detail shown after the name ("bomb.png (1,024 MB from 10 KB)").
    * @param note a fact the group's advice lists once (the compression methods met).
    * @param format for 'unsupported': which format, one group each.
-   * @param count how many this name stands for (several small faces in one photo); 1 by default.
    */
-  add(reason: IngestSkipReason, name: string, detail?: string, note?: string, format?: ForeignImageFormat, count?: number): void;
+  add(reason: IngestSkipReason, name: string, detail?: string, note?: string, format?: ForeignImageFormat): void;
   /** Largest group first; ties in INGEST_SKIP_REASONS order. */
   groups(): SkippedGroup[];
 }
@@ -835,14 +835,14 @@ interface TallyGroup {
 function createSkipTally(context: AdviceContext): SkipTally {
   const tally = new Map<string, TallyGroup>();
   return {
-    add(reason, name, detail, note, format, count = 1) {
+    add(reason, name, detail, note, format) {
       const key = format ? `${reason}:${format}` : reason;
       let group = tally.get(key);
       if (!group) {
         group = { reason, format, count: 0, names: [], notes: [] };
         tally.set(key, group);
       }
-      group.count += count;
+      group.count++;
       if (note !== undefined && !group.notes.includes(note)) group.notes.push(note);
       if (group.names.length < MAX_SKIPPED_NAMES) {
         const shown = name.length > MAX_NAME_LENGTH ? `${name.slice(0, MAX_NAME_LENGTH - 1)}…` : name;

@@ -173,14 +173,17 @@ export const DatasetPanel = memo(function DatasetPanel(props: DatasetPanelProps)
               <label className="inline">
                 Around the face
                 <select value={options.faceMargin ?? 'normal'} disabled={disabled} onChange={(e) => props.onFaceMarginChange(e.target.value as FaceMargin)}>
-                  <option value="tight">Tight (brows to chin)</option>
-                  <option value="normal">Normal (some hair and the chin)</option>
-                  <option value="loose">Loose (hair and neck)</option>
+                  <option value="tight">Tight</option>
+                  <option value="normal">Normal</option>
+                  <option value="loose">Loose</option>
                 </select>
               </label>
             )}
             {options.crop === 'faces' && (
-              <p className="hint">Every face in each photo becomes one image, turned so the eyes are level. Faces are found on this device; no photo leaves it.</p>
+              <p className="hint">
+                Every face in each photo becomes one image, turned so the eyes are level: tight keeps brows to chin, normal some hair and the chin, loose hair
+                and neck. Faces are found on this device; no photo leaves it.
+              </p>
             )}
             <label className="inline">
               <input

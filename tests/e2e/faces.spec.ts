@@ -110,7 +110,8 @@ test.describe('Find and align faces', () => {
     ]);
     await page.getByText('Show skipped files').click();
     await expect(page.getByText('landscape.jpg', { exact: true })).toBeVisible();
-    await expect(page.getByText('people/thumbnail.jpg (2 faces)', { exact: true })).toBeVisible();
+    await expect(page.getByText('people/thumbnail.jpg (face 1 of 2)', { exact: true })).toBeVisible();
+    await expect(page.getByText('people/thumbnail.jpg (face 2 of 2)', { exact: true })).toBeVisible();
 
     // The sample grid shows the crops: 20 tiles of faces, the other 8 of the 28 left white.
     const sample = gridPixels(page, /random training images from group photos\.zip/);

@@ -884,7 +884,7 @@ describe("ingestZip: crop 'faces' (0..N images per photo)", () => {
       '1 exact duplicate: the same pixels as an earlier image; kept once.',
     ]);
     expect(report.skipped.map(({ reason, names }) => [reason, names])).toEqual([
-      ['face-too-small', ['thumbnail.bmp (2 faces)']],
+      ['face-too-small', ['thumbnail.bmp (face 1 of 2)', 'thumbnail.bmp (face 2 of 2)']],
       ['no-face', ['landscape.bmp']],
       ['duplicate', ['repeat.bmp (same as group.bmp)']],
     ]);
