@@ -94,6 +94,8 @@ test.describe('Find and align faces', () => {
     // The detector's code and weights come from the app's own origin, like everything else.
     const requested: string[] = [];
     page.on('request', (request) => requested.push(request.url()));
+    const workers: string[] = [];
+    page.on('worker', (worker) => workers.push(worker.url()));
     await openApp(page, '?preset=heaton');
     const { file } = await facesZip(page);
     await page.getByLabel('Crop').selectOption('faces');
@@ -152,7 +154,38 @@ test.describe('Find and align faces', () => {
 
     const origin = new URL(page.url()).origin;
     expect(requested.some((url) => /tiny_face_detector_model[^/]*\.bin$/.test(url))).toBe(true);
+    // Detection ran in the decode workers (nested workers are listed too).
+    expect(workers.filter((url) => /decode\.worker/.test(url)).length).toBeGreaterThan(0);
     expect(requested.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith(`blob:${origin}/`))).toEqual([]);
+  });
+
+  test('where nested workers cannot start, faces are found in the training worker, which keeps its backend', async ({ page }) => {
+    // The training worker's script is served with `Worker` removed from its global scope first, as
+    // in browsers without nested workers: the decode pool then decodes in the training worker.
+    // (Requests made by workers themselves cannot be routed, so the decode workers' script cannot
+    // simply be blocked.)
+    // Decoding 1920 px photos and detecting faces beside training's own backend is slow here.
+    test.setTimeout(300_000);
+    const workers: string[] = [];
+    page.on('worker', (worker) => workers.push(worker.url()));
+    let patched = 0;
+    await page.route(/training\.worker[^/]*\.js/, async (route) => {
+      const response = await route.fetch();
+      patched++;
+      await route.fulfill({ response, body: `Object.defineProperty(self, 'Worker', { value: undefined });\n${await response.text()}` });
+    });
+    await openApp(page, '?preset=heaton');
+    const backend = await page.getByTestId('backend-name').textContent();
+    const entries = SAMPLES.slice(0, 2).map(({ name, bytes }) => ({ name, data: bytes, method: 'store' as const }));
+    const file = path.join(folder, 'two photos.zip');
+    writeFileSync(file, buildZip(entries));
+    await page.getByLabel('Crop').selectOption('faces');
+    await chooseZip(page).setInputFiles(file);
+    await expect(page.getByTestId('dataset-report')).toHaveText('Found 4 faces in 2 photos (64×64 RGB, aligned faces)', { timeout: 120_000 });
+    await expect(page.getByTestId('backend-name')).toHaveText(backend ?? '');
+    expect(patched).toBe(1);
+    expect(workers.some((url) => /training\.worker/.test(url))).toBe(true);
+    expect(workers.filter((url) => /decode\.worker/.test(url))).toEqual([]);
   });
 
   test('each crop has its eyes level within 2° and where the margin puts them within 2 px at 64 px, measured afresh on 256 px crops', async ({ page }) => {
