@@ -40,20 +40,23 @@ export interface DetectedFace {
 }
 
 /**
- * Faces below this detector confidence are not faces for us. face-api's default is 0.5; at 0.5
- * the tiny detector also boxes posters, backs of heads and patterned fabric in the sample
- * photos, which would become training images of noise.
+ * Faces below this detector confidence are not faces for us: a little stricter than face-api's
+ * default 0.5, because a false face becomes a training image of noise. At 0.6 every crop from
+ * the sample photos (tests/e2e/faces.spec.ts) is a real face, checked by eye.
  */
 export const MIN_FACE_SCORE = 0.6;
 
 /**
- * The detector's input side (a multiple of 32). The photo is downscaled to fit it; 608 finds
- * faces down to roughly 24 px across at that scale, i.e. faces a 64 px crop can still use in a
- * 1920 px photo, at about twice the cost of 416.
+ * The detector's input side (a multiple of 32; 608 is the largest of the sizes face-api's README lists). The
+ * photo is downscaled to fit it, so the larger it is, the smaller the faces found in big photos.
  */
 export const DETECTOR_INPUT_SIZE = 608;
 
-/** The landmark model's input side. */
+/**
+ * The landmark model's input side. The full 68-point model (357 KB) is used rather than the
+ * tiny one (77 KB): with the tiny one a crop's eye landed 2.6 px from its target at 64 px
+ * (sample3.jpg), with the full one at most 1.1 px (tests/e2e/faces.spec.ts).
+ */
 const LANDMARK_INPUT_SIZE = 112;
 
 /** What the detector needs per call: the photo, decoded. */

@@ -8,12 +8,8 @@
 
 /** Per-photo crops in zip order. */
 export interface FaceCropStore {
-  /** Records photo `slot`'s crops (count · imageLength bytes). */
+  /** Records photo `slot`'s crops (count · imageLength bytes); once per slot. */
   add(slot: number, pixels: Uint8Array): void;
-  /** Crops so far. */
-  readonly images: number;
-  /** Photos that gave at least one crop. */
-  readonly photos: number;
   /**
    * Every crop in one store, photo by photo in zip order, and for each crop the slot of its
    * photo. `allocate` makes the store (so the caller's out-of-memory message applies).
@@ -24,21 +20,12 @@ export interface FaceCropStore {
 export function createFaceCropStore(photoSlots: number, imageLength: number): FaceCropStore {
   const crops: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(photoSlots);
   let images = 0;
-  let photos = 0;
   return {
     add(slot, pixels) {
       if (pixels.length === 0) return;
       if (pixels.length % imageLength !== 0) throw new Error(`face crops of ${pixels.length} bytes are not whole ${imageLength}-byte images`);
-      if (crops[slot] === undefined) photos++;
-      else images -= (crops[slot]?.length ?? 0) / imageLength;
       crops[slot] = pixels;
       images += pixels.length / imageLength;
-    },
-    get images() {
-      return images;
-    },
-    get photos() {
-      return photos;
     },
     join(allocate) {
       const store = allocate(images);
