@@ -51,7 +51,7 @@ export default defineConfig({
   worker: { format: 'es' },
   // Pre-bundle tfjs up front: discovering it on first load would make Vite reload the page.
   optimizeDeps: {
-    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm', 'react', 'react-dom/client', 'facesjs', 'recharts', 'jszip', 'mediabunny'],
+    include: ['@tensorflow/tfjs', '@tensorflow/tfjs/dist/index.js', '@tensorflow/tfjs-backend-wasm/dist/index.js', '@vladmandic/face-api/dist/face-api.esm-nobundle.js', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm', 'react', 'react-dom/client', 'facesjs', 'recharts', 'jszip', 'mediabunny'],
   },
   build: {
     target: 'es2022',

@@ -10,6 +10,7 @@
  *   npx tsx bench/ingest.ts --fresh-zip             # rebuild the zip even if a cached one exists
  *   npx tsx bench/ingest.ts --readers 3             # also: Ganvas's zip reader vs zip.js, 3 interleaved rounds
  *   npx tsx bench/ingest.ts --readers 3 --readers-only   # only that comparison, not the app's loads
+ *   npx tsx bench/ingest.ts --faces 60              # only "Find and align faces" beside centre crops, 60 real photos, 64 px: ~1.5 min
  *
  * Steps: (1) photo-like 500×500 JPEGs are drawn and encoded in the browser (bench/ingest/,
  * quality 0.85, 30–80 KB like real photos) and stored in a zip with buildZip; the zip is kept
@@ -23,6 +24,10 @@
  * reading, decoding and caching separately with the app's own modules. (5) With --readers,
  * bench/ingest/readers.worker.ts lists the zip and reads every photo (CRC-checked) with Ganvas's
  * reader and with @zip.js/zip.js, alternating, in the same browser as the loads.
+ * (6) With --faces N, instead: the bench's photo-like JPEGs hold no faces, so a zip of N real
+ * photos is made from @vladmandic/face-api's six sample photos (1920 px, 1–5 people each,
+ * repeated in turn) and loaded with "Keep duplicate photos" on, once with centre crops and once
+ * with "Find and align faces", in the same page (the crop mode is part of the cache key).
  *
  * Memory is private anonymous RSS (RssAnon in /proc/<pid>/status) summed over every process of
  * the benchmark's Chromium, sampled every 200 ms: the page, the training worker and its decode
@@ -39,6 +44,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/chromium.ts';
 import { argValue, cpuModel, startBenchServer } from './common.ts';
 import { buildZip, type FixtureEntry } from '../tests/unit/data/zip-fixtures.ts';
 import type { ReaderTiming, StageTiming } from './ingest/bench-types.ts';
+import { createRequire } from 'node:module';
 
 /** Issue 3's goals, on this 2-core machine. */
 const GOAL_IMAGES = 10_000;
@@ -266,7 +272,7 @@ async function timeLoad(page: Page, file: string, fromCache: boolean, sampler: R
       if (marks.cachingAt === null && text.includes('Saving to the browser cache')) marks.cachingAt = now;
       const report = document.querySelector('[data-testid="dataset-report"]')?.textContent ?? '';
       // A load in progress hides the previous report, so any report seen now is this load's.
-      if (/Loaded [\d,]+ images?/.test(report) && report.includes('from cache') === cached && document.querySelector('.load-progress') === null) {
+      if (/(Loaded [\d,]+ images?|Found [\d,]+ faces?)/.test(report) && report.includes('from cache') === cached && document.querySelector('.load-progress') === null) {
         marks.doneAt = now;
         marks.report = report;
         observer.disconnect();
@@ -286,7 +292,7 @@ async function timeLoad(page: Page, file: string, fromCache: boolean, sampler: R
     decodeS: between(marks.decodingAt, marks.cachingAt),
     cacheS: between(marks.cachingAt, marks.doneAt),
     report: marks.report,
-    count: Number(/Loaded ([\d,]+)/.exec(marks.report)?.[1]?.replaceAll(',', '') ?? 0),
+    count: Number(/(?:Loaded|Found) ([\d,]+)/.exec(marks.report)?.[1]?.replaceAll(',', '') ?? 0),
     peakMiB: mib(memory.peak()),
     baselineMiB: mib(memory.baseline),
   };
@@ -306,7 +312,80 @@ async function userAgentMemory(page: Page): Promise<string> {
 
 // ---------------------------------------------------------------------------------------------
 
+/** A zip of `count` real photos with faces: face-api's six samples in turn (see step 6). */
+function buildFaceZip(count: number, file: string): void {
+  const demo = path.join(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json')), 'demo');
+  const samples = [1, 2, 3, 4, 5, 6].map((n) => new Uint8Array(readFileSync(path.join(demo, `sample${n}.jpg`))));
+  const entries: FixtureEntry[] = Array.from({ length: count }, (_, i) => ({
+    name: `people/photo-${String(i + 1).padStart(4, '0')}.jpg`,
+    data: samples[i % samples.length] ?? new Uint8Array(0),
+    method: 'store',
+  }));
+  writeFileSync(file, buildZip(entries));
+}
+
+/** Step 6: centre crops and face crops of the same real photos, one load each. */
+async function compareFaceMode(photos: number): Promise<void> {
+  const side = 64;
+  const zipFile = path.join(os.tmpdir(), `ganvas-ingest-bench-faces-${photos}.zip`);
+  buildFaceZip(photos, zipFile);
+  const loadStart = load1();
+  const rows: { mode: string; result: LoadResult }[] = [];
+  const browser = await launch();
+  const chromiumVersion = browser.version();
+  try {
+    const { server, origin } = await startBenchServer();
+    const sampler = startSampler();
+    try {
+      for (const [mode, label] of [
+        ['centre', 'centre crop'],
+        ['faces', 'find and align faces'],
+      ] as const) {
+        // A fresh context per mode: an empty cache, and the crop chosen before the file (choosing
+        // a crop with a set loaded would reload that set at once, untimed).
+        const context = await browser.newContext();
+        const page = await context.newPage();
+        page.on('console', (message) => {
+          if (message.type() === 'error') console.error(`[app] ${message.text()}`);
+        });
+        // Heaton's preset: 64 px, the panel's choices in view.
+        await page.goto(`${origin}/?preset=heaton`);
+        await page.getByTestId('backend-name').filter({ hasText: /^(webgpu|webgl|wasm|cpu)$/ }).waitFor({ timeout: 120_000 });
+        await page.waitForTimeout(SETTLE_MS);
+        await page.getByLabel('Keep duplicate photos').check();
+        await page.getByLabel('Crop').selectOption(mode);
+        const result = await timeLoad(page, zipFile, false, sampler);
+        console.error(`${label}: ${fmtS(result.seconds)} s (${result.report})`);
+        rows.push({ mode: label, result });
+        await context.close();
+      }
+    } finally {
+      sampler.stop();
+      await server.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  console.log(`Measured ${new Date().toISOString()} on ${os.cpus().length} cores (${cpuModel()}), Chromium ${chromiumVersion} headless, Vite dev server; 1-minute load average ${loadStart} at start, ${load1()} at end.`);
+  console.log(`Zip: ${photos} real photos (face-api's sample1–6.jpg in turn, 1920 px wide, 1–5 faces each), stored; "Keep duplicate photos" on.`);
+  console.log('');
+  console.log(`| crop mode (${side} px RGB) | photos | training images | seconds | photos/s | images (faces)/s | peak anon MiB (before) |`);
+  console.log('|---|---|---|---|---|---|---|');
+  for (const { mode, result } of rows) {
+    console.log(
+      `| ${mode} | ${photos} | ${result.count} | ${fmtS(result.seconds)} | ${(photos / result.seconds).toFixed(1)} | ${(result.count / result.seconds).toFixed(1)} | ${result.peakMiB.toFixed(0)} (${result.baselineMiB.toFixed(0)}) |`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
+  const facePhotos = argValue('--faces');
+  if (facePhotos !== null) {
+    const count = Number(facePhotos);
+    if (!Number.isInteger(count) || count < 1 || count > 5000) throw new Error('--faces must be 1 … 5000 photos');
+    await compareFaceMode(count);
+    return;
+  }
   const images = Number(argValue('--images') ?? 5000);
   const side = Number(argValue('--side') ?? 64);
   if (!Number.isInteger(images) || images < 1 || images > 60_000) throw new Error('--images must be 1 … 60000');

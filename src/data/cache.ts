@@ -18,9 +18,10 @@
  * The wrapper itself is exercised by the browser end-to-end tests.
  */
 import { estimateStorage, openDatabase, transactionDone } from './idb.ts';
+import type { FaceMargin } from '../protocol/dataset.ts';
 
-/** How a photo becomes a square: crop its centre, or squash the whole frame. */
-export type CropMode = 'centre' | 'squash';
+/** How a photo becomes a square: crop its centre, squash the whole frame, or crop each face. */
+export type CropMode = 'centre' | 'squash' | 'faces';
 
 /** Everything that makes two decoded sets interchangeable. */
 export interface DatasetIdentity {
@@ -37,6 +38,8 @@ export interface DatasetIdentity {
   /** 1 (grey) or 3 (RGB). */
   channels: number;
   crop: CropMode;
+  /** For crop 'faces': the margin (a different margin is a different set); ignored otherwise. */
+  faceMargin?: FaceMargin;
   /** Whether duplicates were kept (DatasetOptions.keepDuplicates) rather than kept once. */
   keepDuplicates: boolean;
 }
@@ -55,7 +58,9 @@ const KEY_PREFIX = `ganvas-dataset:v${DATASET_CACHE_VERSION}:`;
  * @throws TypeError when a number field is not finite (JSON would turn it into `null`).
  */
 export function datasetCacheKey(identity: DatasetIdentity): string {
-  const { name, size, lastModified, directoryHash, side, channels, crop, keepDuplicates } = identity;
+  const { name, size, lastModified, directoryHash, side, channels, keepDuplicates } = identity;
+  // 'faces' carries its margin in the crop field, so the keys of the other modes stay as they were.
+  const crop = identity.crop === 'faces' ? `faces:${identity.faceMargin ?? 'normal'}` : identity.crop;
   for (const [field, value] of Object.entries({ size, lastModified, side, channels })) {
     if (!Number.isFinite(value)) throw new TypeError(`datasetCacheKey: ${field} must be a finite number, got ${value}`);
   }
@@ -129,7 +134,7 @@ export function isCachedDatasetMeta(value: unknown): value is CachedDatasetMeta 
     isCount(record['count']) &&
     isCount(record['side']) &&
     isCount(record['channels']) &&
-    (record['crop'] === 'centre' || record['crop'] === 'squash') &&
+    (record['crop'] === 'centre' || record['crop'] === 'squash' || record['crop'] === 'faces') &&
     typeof record['sourceName'] === 'string' &&
     (record['datasetIdentity'] === undefined || typeof record['datasetIdentity'] === 'string') &&
     'report' in record

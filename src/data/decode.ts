@@ -8,9 +8,12 @@
  */
 import { isWithinPixelLimit, readImageDimensions, sniffImageFormat, sourceSizeProblem, type SourceSizeRules } from './image-header.ts';
 import { describeError } from '../protocol/describe-error.ts';
+// Types only: the detector (tfjs and face-api, ~2 MB) is imported dynamically, for 'faces' alone.
+import type { FaceMargin } from './faces/align.ts';
+import type * as FaceCropper from './faces/crop.ts';
 
-/** How a non-square image becomes square. */
-export type CropMode = 'centre' | 'squash';
+/** How a non-square image becomes square; 'faces' makes one aligned crop per face instead. */
+export type CropMode = 'centre' | 'squash' | 'faces';
 
 /**
  * How the crop is brought down to S × S.
@@ -30,8 +33,13 @@ export interface DecodeOptions {
   side: number;
   /** 3 for RGB, 1 for grayscale (luma). */
   channels: 1 | 3;
-  /** 'centre': the largest centred square (no distortion); 'squash': the whole image, stretched. */
+  /**
+   * 'centre': the largest centred square (no distortion); 'squash': the whole image, stretched;
+   * 'faces': every face found, aligned by the eyes (0..N images per photo).
+   */
   crop: CropMode;
+  /** For 'faces': how much around the face each crop keeps; DEFAULT_FACE_MARGIN when absent. */
+  faceMargin?: FaceMargin;
   /** Images with more pixels than this are skipped unread (see MAX_IMAGE_PIXELS). */
   maxPixels: number;
   /** Downscaling method; 'bitmap' unless comparing methods. */
@@ -43,7 +51,13 @@ export interface DecodeOptions {
 export type DecodeFailure = 'too-large' | 'corrupt' | 'unsupported' | 'too-small' | 'aspect-ratio';
 
 export type DecodeResult =
-  | { ok: true; pixels: Uint8Array /* S · S · C bytes, rows then columns then channels */ }
+  | {
+      ok: true;
+      /** S · S · C bytes per image, rows then columns then channels: one image, or one per face kept for 'faces'. */
+      pixels: Uint8Array;
+      /** For 'faces': faces kept (the images in `pixels`) and faces found but too small. */
+      faces?: { count: number; tooSmall: number };
+    }
   | { ok: false; reason: DecodeFailure; message: string };
 
 /**
@@ -68,6 +82,10 @@ export async function decodeToPixels(bytes: Uint8Array, options: DecodeOptions):
   const headerProblem = header && sizeProblem(header.width, header.height, options.sourceRules);
   if (headerProblem) return headerProblem;
 
+  // Loaded before the photo is decoded, outside the per-photo catch: a detector that cannot
+  // start is a fault of the whole load (thrown), not a corrupt photo.
+  const faceCropper = crop === 'faces' ? await loadFaceCropper() : null;
+
   let decoded: ImageBitmap;
   try {
     // The blob shares the bytes (no copy). EXIF orientation is applied here ('from-image'), so
@@ -87,6 +105,11 @@ export async function decodeToPixels(bytes: Uint8Array, options: DecodeOptions):
     // Again on the decoded size: an AVIF may have had no readable header.
     const decodedProblem = sizeProblem(decoded.width, decoded.height, options.sourceRules);
     if (decodedProblem) return decodedProblem;
+    if (crop === 'faces') {
+      const cropper = faceCropper ?? (await loadFaceCropper());
+      const faces = await cropper.cropFaces(decoded, side, channels, options.faceMargin ?? cropper.DEFAULT_FACE_MARGIN);
+      return { ok: true, pixels: faces.pixels, faces: { count: faces.count, tooSmall: faces.tooSmall } };
+    }
     const rect = cropRectangle(decoded.width, decoded.height, crop);
     const rgba = options.resize === 'halving' ? resizeByHalving(decoded, rect, side) : await resizeByBitmap(decoded, rect, side);
     return { ok: true, pixels: packPixels(rgba, side, channels) };
@@ -96,6 +119,13 @@ export async function decodeToPixels(bytes: Uint8Array, options: DecodeOptions):
     // Bitmaps hold decoded pixels outside the JS heap; close rather than wait for GC.
     decoded.close();
   }
+}
+
+/** The face cropper module, with its detector loaded (once per worker). */
+async function loadFaceCropper(): Promise<typeof FaceCropper> {
+  const cropper = await import('./faces/crop.ts');
+  await cropper.loadFaceDetector();
+  return cropper;
 }
 
 /** A source rectangle in pixels. */
@@ -110,7 +140,7 @@ export interface Rectangle {
  * The part of a width × height image that becomes the square tile: the largest centred
  * square for 'centre' (odd leftovers go to the right/bottom), the whole image for 'squash'.
  */
-export function cropRectangle(width: number, height: number, crop: CropMode): Rectangle {
+export function cropRectangle(width: number, height: number, crop: Exclude<CropMode, 'faces'>): Rectangle {
   if (crop === 'squash') return { x: 0, y: 0, width, height };
   const size = Math.min(width, height);
   return { x: Math.floor((width - size) / 2), y: Math.floor((height - size) / 2), width: size, height: size };

@@ -29,8 +29,10 @@ import { createImageSet, type ImageSet } from './dataset.ts';
 import { composeGrid, type GridImage } from '../gan/grid.ts';
 import { createRandom, randomInt } from '../gan/random.ts';
 import type { GridLayout } from '../protocol/config.ts';
-import { datasetIdentity, type CacheOutcome, type CropMode, type DatasetOptions, type DatasetReport, type IngestSkipReason, type LoadProgress, type SkippedGroup } from '../protocol/dataset.ts';
+import { DEFAULT_FACE_MARGIN, FACE_MARGINS, minimumEyeDistance } from './faces/align.ts';
+import { datasetIdentity, type CacheOutcome, type CropMode, type DatasetOptions, type FaceMargin, type DatasetReport, type IngestSkipReason, type LoadProgress, type SkippedGroup } from '../protocol/dataset.ts';
 import { hashPixels } from './pixel-hash.ts';
+import { createFaceCropStore, type FaceCropStore } from './faces/face-crops.ts';
 import { describeError } from '../protocol/describe-error.ts';
 
 /** Why a whole load failed. 'cancelled' is the user's own abort, not a failure to show. */
@@ -111,6 +113,8 @@ const DEFAULT_PROGRESS_INTERVAL_MS = 100;
 
 /** Every skip reason, in the order ties are listed in the report. */
 export const INGEST_SKIP_REASONS: readonly IngestSkipReason[] = [
+  'no-face',
+  'face-too-small',
   'not-image',
   'corrupt',
   'unsupported',
@@ -145,6 +149,8 @@ const SKIP_LABELS: Readonly<Record<IngestSkipReason, readonly [one: string, many
   'same-path': ['with a repeated path', 'with repeated paths'],
   duplicate: ['exact duplicate', 'exact duplicates'],
   'near-duplicate': ['near-duplicate', 'near-duplicates'],
+  'no-face': ['photo without a face', 'photos without a face'],
+  'face-too-small': ['face too small', 'faces too small'],
 };
 
 /** How each format the browser cannot decode is called, and what to turn it into. */
@@ -169,6 +175,8 @@ interface AdviceContext {
   maxPixels: number;
   side: number;
   rules: SourceSizeRules;
+  /** For 'faces': the smallest eye distance, in photo pixels, that makes a crop (minimumEyeDistance). */
+  minEyeDistance: number;
 }
 
 /**
@@ -202,6 +210,10 @@ export function skipAdvice(reason: IngestSkipReason, count: number, context: Adv
       return `${head}: a re-encoded or resized copy of an earlier image; kept once.`;
     case 'same-path':
       return `${head}: the zip holds more than one file at ${one ? 'this path' : 'these paths'}; only the first was loaded.`;
+    case 'no-face':
+      return `${head}: no face was found with enough confidence (faces in profile, half hidden or tiny are missed).`;
+    case 'face-too-small':
+      return `${head}: ${one ? 'its eyes are' : 'their eyes are'} under ${Math.ceil(context.minEyeDistance)} px apart in the photo, so ${one ? 'its crop' : 'their crops'} would be blurred; use larger photos or a smaller image size.`;
     case 'not-image':
     case 'corrupt':
     case 'empty':
@@ -241,6 +253,7 @@ export async function ingestZip(file: File, options: DatasetOptions, deps: Inges
     side: options.side,
     channels: options.channels,
     crop: options.crop,
+    ...(options.crop === 'faces' ? { faceMargin: faceMarginOf(options) } : {}),
     keepDuplicates: options.keepDuplicates === true,
   });
   throwIfCancelled(signal);
@@ -255,7 +268,7 @@ export async function ingestZip(file: File, options: DatasetOptions, deps: Inges
 
   // Classify from the directory alone: no entry data is read for skipped entries.
   const rules = sourceSizeRules(options.side);
-  const skips = createSkipTally({ limits, maxPixels: MAX_IMAGE_PIXELS, side: options.side, rules });
+  const skips = createSkipTally({ limits, maxPixels: MAX_IMAGE_PIXELS, side: options.side, rules, minEyeDistance: minimumEyeDistance(options.side, faceMarginOf(options)) });
   const images: ZipEntry[] = [];
   const paths = new Set<string>();
   for (const entry of archive.entries) {
@@ -274,13 +287,22 @@ export async function ingestZip(file: File, options: DatasetOptions, deps: Inges
   if (images.length === 0) throw noUsableImages(file.name, skips.groups());
 
   const imageLength = options.side * options.side * options.channels;
-  const store = allocateStore(images.length, imageLength, options, file.name);
-  // 1 where slot i (the i-th image entry) decoded; slots fill out of order.
-  const decodedSlots = new Uint8Array(images.length);
+  // One image per entry is stored as it decodes; face crops (0..N per photo) are kept per photo and joined at the end.
+  const faceCrops: FaceCropStore | null = options.crop === 'faces' ? createFaceCropStore(images.length, imageLength) : null;
+  let store = faceCrops ? new Uint8Array(0) : allocateStore(images.length, imageLength, options, file.name);
+  // 1 where slot i (the i-th image entry, or with faces the i-th crop) decoded; slots fill out of order.
+  let decodedSlots = new Uint8Array(images.length);
   // readEntries yields in file order, which a zip need not share with its directory: results
   // go back to the slot of their directory position so the set keeps zip order.
   const slotOf = new Map<ZipEntry, number>(images.map((entry, slot) => [entry, slot]));
-  const decodeOptions: DecodeOptions = { side: options.side, channels: options.channels, crop: options.crop, maxPixels: MAX_IMAGE_PIXELS, sourceRules: rules };
+  const decodeOptions: DecodeOptions = {
+    side: options.side,
+    channels: options.channels,
+    crop: options.crop,
+    ...(options.crop === 'faces' ? { faceMargin: faceMarginOf(options) } : {}),
+    maxPixels: MAX_IMAGE_PIXELS,
+    sourceRules: rules,
+  };
   const bytesTotal = images.reduce((sum, entry) => sum + entry.compressedSize, 0);
   let bytesRead = 0;
   let done = 0;
@@ -295,6 +317,17 @@ export async function ingestZip(file: File, options: DatasetOptions, deps: Inges
       // disagrees anyway, the content is not an image it knows.
       if (result.reason === 'unsupported') skips.add('not-image', entry.name);
       else skips.add(result.reason, entry.name, result.reason === 'corrupt' ? undefined : result.message);
+    } else if (faceCrops) {
+      const faces = result.faces ?? { count: 0, tooSmall: 0 };
+      if (result.pixels.length !== faces.count * imageLength) {
+        decoderFailure ??= new Error(`the decoder returned ${result.pixels.length} bytes for ${faces.count} faces in ${entry.name}`);
+      } else {
+        if (faces.count === 0 && faces.tooSmall === 0) skips.add('no-face', entry.name);
+        // One name per face, so the list's "… and N more" counts faces as the headline does.
+        for (let face = 1; face <= faces.tooSmall; face++) skips.add('face-too-small', entry.name, faces.tooSmall > 1 ? `face ${face} of ${faces.tooSmall}` : undefined);
+        faceCrops.add(slot, result.pixels);
+        decoded += faces.count;
+      }
     } else if (result.pixels.length !== imageLength) {
       decoderFailure ??= new Error(`the decoder returned ${result.pixels.length} bytes for ${entry.name}, expected ${imageLength}`);
     } else {
@@ -347,8 +380,19 @@ export async function ingestZip(file: File, options: DatasetOptions, deps: Inges
     });
   }
   tick(true);
-  if (!options.keepDuplicates) decoded -= dropDuplicates(store, decodedSlots, images, options, skips);
+  // The entry each slot came from: itself, or with faces the photo of each crop.
+  let entryOf = (slot: number): ZipEntry | undefined => images[slot];
+  if (faceCrops) {
+    const joined = faceCrops.join((count) => allocateStore(count, imageLength, options, file.name));
+    store = joined.store;
+    decodedSlots = new Uint8Array(joined.photoOf.length).fill(1);
+    entryOf = (slot) => images[joined.photoOf[slot] ?? -1];
+  }
+  if (!options.keepDuplicates) decoded -= dropDuplicates(store, decodedSlots, (slot) => entryOf(slot)?.name ?? '', options, skips);
   if (decoded === 0) throw noUsableImages(file.name, skips.groups());
+  // Photos that gave a face kept after the duplicates went, for "Found N faces in M photos".
+  const facePhotos = new Set<ZipEntry | undefined>();
+  if (faceCrops) decodedSlots.forEach((kept, slot) => kept === 1 && facePhotos.add(entryOf(slot)));
 
   const set = createImageSet(shrink(compact(store, decodedSlots, imageLength), decoded * imageLength), options.side, options.channels);
   const report: DatasetReport = {
@@ -358,6 +402,7 @@ export async function ingestZip(file: File, options: DatasetOptions, deps: Inges
     side: options.side,
     channels: options.channels,
     crop: options.crop,
+    ...(faceCrops ? { faces: { margin: faceMarginOf(options), photos: facePhotos.size } } : {}),
     skipped: skips.groups(),
     cache: { status: 'stored' },
     seconds: 0,
@@ -431,6 +476,11 @@ export function sampleGrid(set: ImageSet, count = 28, seed = 0, layout: SampleGr
 
 // ---------------------------------------------------------------------------------------------
 // Whole-file steps
+
+/** The margin of a 'faces' load (the default when the options leave it out). */
+function faceMarginOf(options: DatasetOptions): FaceMargin {
+  return options.faceMargin ?? DEFAULT_FACE_MARGIN;
+}
 
 function checkOptions(options: DatasetOptions): void {
   if (!Number.isInteger(options.side) || options.side < 1 || options.side > 4096) {
@@ -561,7 +611,7 @@ function worthDecoding(bytes: Uint8Array, entry: ZipEntry, rules: SourceSizeRule
  * the one kept) as not decoded, and tallies it with the name of the image it repeats.
  * @returns how many were dropped.
  */
-function dropDuplicates(store: Uint8Array, decodedSlots: Uint8Array, images: readonly ZipEntry[], options: DatasetOptions, skips: SkipTally): number {
+function dropDuplicates(store: Uint8Array, decodedSlots: Uint8Array, nameOf: (slot: number) => string, options: DatasetOptions, skips: SkipTally): number {
   const imageLength = options.side * options.side * options.channels;
   const finder = createDuplicateFinder(options.side, options.channels);
   let dropped = 0;
@@ -571,7 +621,7 @@ function dropDuplicates(store: Uint8Array, decodedSlots: Uint8Array, images: rea
     if (verdict.kind === 'new') continue;
     decodedSlots[slot] = 0;
     dropped++;
-    skips.add(verdict.kind, images[slot]?.name ?? '', `same as ${images[verdict.of]?.name ?? ''}`);
+    skips.add(verdict.kind, nameOf(slot), `same as ${nameOf(verdict.of)}`);
   }
   return dropped;
 }
@@ -710,6 +760,7 @@ export function reportToJson(report: DatasetReport): JsonValue {
     side: report.side,
     channels: report.channels,
     crop: report.crop,
+    ...(report.faces ? { faces: { margin: report.faces.margin, photos: report.faces.photos } } : {}),
     skipped: report.skipped.map((group) => ({
       reason: group.reason,
       label: group.label,
@@ -726,7 +777,7 @@ export function reportToJson(report: DatasetReport): JsonValue {
 /** A report read back from the cache, or null when it is not one this version wrote. */
 export function reportFromJson(value: JsonValue): DatasetReport | null {
   if (!isRecord(value)) return null;
-  const { source, name, count, side, channels, crop, skipped, seconds } = value;
+  const { source, name, count, side, channels, crop, skipped, seconds, faces } = value;
   if ((source !== 'zip' && source !== 'cartoon') || typeof name !== 'string' || typeof count !== 'number' || typeof side !== 'number') return null;
   if ((channels !== 1 && channels !== 3) || !isCropMode(crop) || typeof seconds !== 'number' || !Array.isArray(skipped)) return null;
   const groups: SkippedGroup[] = [];
@@ -743,7 +794,8 @@ export function reportFromJson(value: JsonValue): DatasetReport | null {
       ...(typeof advice === 'string' ? { advice } : {}),
     });
   }
-  return { source, name, count, side, channels, crop, skipped: groups, cache: { status: 'hit' }, seconds };
+  const faceSummary = isRecord(faces) && isFaceMargin(faces['margin']) && typeof faces['photos'] === 'number' ? { faces: { margin: faces['margin'], photos: faces['photos'] } } : {};
+  return { source, name, count, side, channels, crop, ...faceSummary, skipped: groups, cache: { status: 'hit' }, seconds };
 }
 
 function isRecord(value: JsonValue | undefined): value is { [key: string]: JsonValue } {
@@ -751,7 +803,11 @@ function isRecord(value: JsonValue | undefined): value is { [key: string]: JsonV
 }
 
 function isCropMode(value: JsonValue | undefined): value is CropMode {
-  return value === 'centre' || value === 'squash';
+  return value === 'centre' || value === 'squash' || value === 'faces';
+}
+
+function isFaceMargin(value: JsonValue | undefined): value is FaceMargin {
+  return typeof value === 'string' && (FACE_MARGINS as readonly string[]).includes(value);
 }
 
 function isSkipReason(value: JsonValue | undefined): value is IngestSkipReason {

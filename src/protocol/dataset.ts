@@ -3,8 +3,14 @@
  * Plain data; imports nothing of ours.
  */
 
-/** 'centre' crops the largest centred square (default); 'squash' resizes the whole image (Heaton). */
-export type CropMode = 'centre' | 'squash';
+/**
+ * 'centre' crops the largest centred square (default); 'squash' resizes the whole image
+ * (Heaton); 'faces' finds every face and makes one crop per face, aligned by the eyes.
+ */
+export type CropMode = 'centre' | 'squash' | 'faces';
+
+/** For 'faces': how much around the face a crop keeps (see src/data/faces/align.ts). */
+export type FaceMargin = 'tight' | 'normal' | 'loose';
 
 export interface DatasetOptions {
   /** Output side in pixels (the training resolution). */
@@ -12,6 +18,8 @@ export interface DatasetOptions {
   /** 3 = RGB, 1 = grayscale. */
   channels: 1 | 3;
   crop: CropMode;
+  /** For crop 'faces' (ignored otherwise); 'normal' when absent. */
+  faceMargin?: FaceMargin;
   /**
    * Keep exact and near-duplicate images (same pixels after decoding, or a re-encoded or
    * resized copy) instead of keeping each once. Off (undefined) by default.
@@ -39,7 +47,11 @@ export type IngestSkipReason =
   | 'aspect-ratio'
   | 'same-path'
   | 'duplicate'
-  | 'near-duplicate';
+  | 'near-duplicate'
+  /** Crop 'faces': a photo in which no face was found (counts photos). */
+  | 'no-face'
+  /** Crop 'faces': a face too small to crop sharply (counts faces, names their photos). */
+  | 'face-too-small';
 
 export interface SkippedGroup {
   reason: IngestSkipReason;
@@ -71,6 +83,8 @@ export interface DatasetReport {
   side: number;
   channels: 1 | 3;
   crop: CropMode;
+  /** For crop 'faces': the margin, and in how many photos the `count` faces were found. */
+  faces?: { margin: FaceMargin; photos: number };
   /** Skipped entries grouped by reason, largest group first; directories and hidden junk excluded from the headline. */
   skipped: SkippedGroup[];
   cache: CacheOutcome;
@@ -105,15 +119,33 @@ function plural(count: number, one: string, many: string): string {
   return `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
 }
 
+/** How the report names a crop mode: "centre-cropped", "squashed", "aligned faces". */
+export function describeCrop(crop: CropMode): string {
+  switch (crop) {
+    case 'centre':
+      return 'centre-cropped';
+    case 'squash':
+      return 'squashed';
+    case 'faces':
+      return 'aligned faces';
+  }
+}
+
 /**
  * The report's headline, e.g. "Loaded 11,582 images (64×64 RGB, centre-cropped); skipped 100:
- * 60 not images, 30 corrupt, 10 too large".
+ * 60 not images, 30 corrupt, 10 too large". With faces: "Found 9,812 faces in 7,430 photos
+ * (64×64 RGB, aligned faces); 312 photos without a face; 118 faces too small; skipped 3: 3 corrupt".
  */
 export function describeReport(report: DatasetReport): string {
   const colour = report.channels === 3 ? 'RGB' : 'grayscale';
-  const crop = report.crop === 'centre' ? 'centre-cropped' : 'squashed';
-  const head = `Loaded ${plural(report.count, 'image', 'images')} (${report.side}×${report.side} ${colour}, ${crop})`;
-  const shown = report.skipped.filter((g) => g.reason !== 'directory' && g.reason !== 'hidden');
+  const shape = `(${report.side}×${report.side} ${colour}, ${describeCrop(report.crop)})`;
+  const isFaceCount = (g: SkippedGroup): boolean => g.reason === 'no-face' || g.reason === 'face-too-small';
+  // Photos without a face first, then faces too small, whatever their sizes.
+  const faceCounts = ['no-face', 'face-too-small'].flatMap((reason) => report.skipped.filter((g) => g.reason === reason)).map((g) => `${g.count.toLocaleString('en-US')} ${g.label}`);
+  const head = report.faces
+    ? [`Found ${plural(report.count, 'face', 'faces')} in ${plural(report.faces.photos, 'photo', 'photos')} ${shape}`, ...faceCounts].join('; ')
+    : `Loaded ${plural(report.count, 'image', 'images')} ${shape}`;
+  const shown = report.skipped.filter((g) => g.reason !== 'directory' && g.reason !== 'hidden' && !(report.faces && isFaceCount(g)));
   const total = shown.reduce((sum, g) => sum + g.count, 0);
   if (total === 0) return head;
   return `${head}; skipped ${total.toLocaleString('en-US')}: ${shown.map((g) => `${g.count.toLocaleString('en-US')} ${g.label}`).join(', ')}`;
@@ -136,11 +168,16 @@ const CARTOON_IDENTITY = /^cartoon:v1:(\d+):(\d+):/;
  * A string that is equal for two loads exactly when they give the same training set: the
  * cartoon faces by (count, seed, shape); anything else by a hash of its pixels and its shape.
  */
-export function datasetIdentity(shape: { count: number; side: number; channels: number; crop: CropMode }, origin: CartoonOrigin | { pixelHash: string }): string {
+export function datasetIdentity(
+  shape: { count: number; side: number; channels: number; crop: CropMode; faces?: { margin: FaceMargin } | undefined },
+  origin: CartoonOrigin | { pixelHash: string },
+): string {
   const { count, side, channels, crop } = shape;
+  // Face crops name their margin too (their pixels differ anyway; the name says why).
+  const cropName = crop === 'faces' ? `faces-${shape.faces?.margin ?? 'normal'}` : crop;
   return 'seed' in origin
     ? `cartoon:v1:${origin.count}:${origin.seed}:${side}:${channels}`
-    : `pixels:v1:${origin.pixelHash}:${count}:${side}:${channels}:${crop}`;
+    : `pixels:v1:${origin.pixelHash}:${count}:${side}:${channels}:${cropName}`;
 }
 
 /** The cartoon set an identity names, so the page can draw it again; null for other data. */

@@ -10,7 +10,7 @@ import {
   type CandidateTiming,
   type Preset,
 } from '../protocol/presets.ts';
-import { cartoonOriginOf, type CropMode, type DatasetOptions } from '../protocol/dataset.ts';
+import { cartoonOriginOf, type CropMode, type DatasetOptions, type FaceMargin } from '../protocol/dataset.ts';
 import { BackendBadge } from './BackendBadge.tsx';
 import { CheckpointBanner } from './train/CheckpointBanner.tsx';
 import { DatasetPanel } from './dataset/DatasetPanel.tsx';
@@ -111,6 +111,7 @@ export function App() {
   const resumeWhenLoaded = useRef<string | null>(null);
   const [resumeNeedsData, setResumeNeedsData] = useState(false);
   const [crop, setCrop] = useState<CropMode>('centre');
+  const [faceMargin, setFaceMargin] = useState<FaceMargin>('normal');
   const [keepDuplicates, setKeepDuplicates] = useState(false);
   const [source, setSource] = useState<DataSource | null>(null);
 
@@ -139,8 +140,8 @@ export function App() {
   const ownTiming = timingFor(config, timings);
   const estimate = ownTiming && state.speed ? { msPerStep: ownTiming.msPerStep, basis: `here (${whereTimed(state.speed.backend, state.wasmThreads).slice(3)})` } : null;
   const options: DatasetOptions = useMemo(
-    () => ({ side: config.resolution, channels: config.channels, crop, keepDuplicates }),
-    [config.resolution, config.channels, crop, keepDuplicates],
+    () => ({ side: config.resolution, channels: config.channels, crop, ...(crop === 'faces' ? { faceMargin } : {}), keepDuplicates }),
+    [config.resolution, config.channels, crop, faceMargin, keepDuplicates],
   );
 
   const sendLoad = useCallback(
@@ -178,7 +179,8 @@ export function App() {
   const hasSet = currentSet(state.load) !== null;
   useEffect(() => {
     if (!source || !loaded || runExists) return;
-    if (loaded.side !== options.side || loaded.channels !== options.channels || (loaded.source === 'zip' && loaded.crop !== options.crop)) {
+    const otherMargin = options.crop === 'faces' && loaded.faces !== undefined && loaded.faces.margin !== options.faceMargin;
+    if (loaded.side !== options.side || loaded.channels !== options.channels || (loaded.source === 'zip' && (loaded.crop !== options.crop || otherMargin))) {
       sendLoad(source, options);
     }
   }, [options, loaded, source, runExists, sendLoad]);
@@ -308,6 +310,7 @@ export function App() {
             load={state.load}
             options={options}
             onCropChange={setCrop}
+            onFaceMarginChange={setFaceMargin}
             onKeepDuplicatesChange={setKeepDuplicates}
             onZip={onZip}
             onCartoon={onCartoon}

@@ -32,7 +32,7 @@ async function handle(request: DecodeWorkerRequest): Promise<void> {
         return;
       }
       const pixels = ownBuffer(result.pixels);
-      reply({ type: 'decoded', id: request.id, result: { ok: true, pixels } }, [pixels.buffer]);
+      reply({ type: 'decoded', id: request.id, result: { ...result, pixels } }, [pixels.buffer]);
       return;
     }
     default:

@@ -1,6 +1,6 @@
 import { memo, useId, useRef, useState, type DragEvent } from 'react';
 import { formatBytes } from '../../protocol/format.ts';
-import { describeReport, reportAdvice, type CachedSetSummary, type CropMode, type DatasetOptions, type LoadProgress } from '../../protocol/dataset.ts';
+import { describeCrop, describeReport, reportAdvice, type CachedSetSummary, type CropMode, type DatasetOptions, type FaceMargin, type LoadProgress } from '../../protocol/dataset.ts';
 import { FaceGrid } from '../FaceGrid.tsx';
 import { currentSet, type LoadStatus } from '../trainer-state.ts';
 
@@ -87,6 +87,7 @@ export interface DatasetPanelProps {
   load: LoadStatus;
   options: DatasetOptions;
   onCropChange(crop: CropMode): void;
+  onFaceMarginChange(margin: FaceMargin): void;
   onKeepDuplicatesChange(keep: boolean): void;
   onZip(file: File): void;
   onCartoon(count: number): void;
@@ -162,8 +163,25 @@ export const DatasetPanel = memo(function DatasetPanel(props: DatasetPanelProps)
               <select value={options.crop} disabled={disabled} onChange={(e) => props.onCropChange(e.target.value as CropMode)}>
                 <option value="centre">Centre square (no distortion)</option>
                 <option value="squash">Squash whole image (Heaton)</option>
+                <option value="faces">Find and align faces</option>
               </select>
             </label>
+            {options.crop === 'faces' && (
+              <label className="inline">
+                Around the face
+                <select value={options.faceMargin ?? 'normal'} disabled={disabled} onChange={(e) => props.onFaceMarginChange(e.target.value as FaceMargin)}>
+                  <option value="tight">Tight</option>
+                  <option value="normal">Normal</option>
+                  <option value="loose">Loose</option>
+                </select>
+              </label>
+            )}
+            {options.crop === 'faces' && (
+              <p className="hint">
+                Every face in each photo becomes one image, turned so the eyes are level: tight keeps brows to chin, normal some hair and the chin, loose hair
+                and neck. Faces are found on this device; no photo leaves it.
+              </p>
+            )}
             <label className="inline">
               <input
                 type="checkbox"
@@ -230,7 +248,7 @@ export const DatasetPanel = memo(function DatasetPanel(props: DatasetPanelProps)
                 {props.cache.sets.map((set) => (
                   <li key={set.key}>
                     {set.name}: {set.count.toLocaleString('en-US')} images, {set.side}×{set.side} {set.channels === 3 ? 'RGB' : 'grayscale'},{' '}
-                    {set.crop === 'centre' ? 'centre-cropped' : 'squashed'}
+                    {describeCrop(set.crop)}
                   </li>
                 ))}
               </ul>

@@ -69,6 +69,15 @@ describe('datasetCacheKey', () => {
     expect(datasetCacheKey({ ...identity, [field]: value })).not.toBe(datasetCacheKey(identity));
   });
 
+  test("'faces' is another set than the other crops, and each margin another still; the margin means nothing to other crops", () => {
+    const faces = datasetCacheKey({ ...identity, crop: 'faces' });
+    expect(faces).not.toBe(datasetCacheKey(identity));
+    expect(datasetCacheKey({ ...identity, crop: 'faces', faceMargin: 'normal' })).toBe(faces); // normal is the default
+    expect(datasetCacheKey({ ...identity, crop: 'faces', faceMargin: 'tight' })).not.toBe(faces);
+    expect(datasetCacheKey({ ...identity, crop: 'faces', faceMargin: 'loose' })).not.toBe(datasetCacheKey({ ...identity, crop: 'faces', faceMargin: 'tight' }));
+    expect(datasetCacheKey({ ...identity, faceMargin: 'tight' })).toBe(datasetCacheKey(identity));
+  });
+
   test('cannot be forged by putting separators in the name', () => {
     const a = datasetCacheKey({ ...identity, name: 'a",1,"b' });
     const b = datasetCacheKey({ ...identity, name: 'a' });

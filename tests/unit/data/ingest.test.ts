@@ -11,7 +11,7 @@ import { IngestError, ingestPixels, ingestZip, namingTheFile, sampleGrid, type I
 import { cropRectangle, packPixels, type DecodeOptions, type DecodeResult } from '../../../src/data/decode.ts';
 import { isWithinPixelLimit, readImageDimensions, sniffImageFormat } from '../../../src/data/image-header.ts';
 import type { CachedDataset, CachedDatasetMeta, DatasetCache, PutResult } from '../../../src/data/cache.ts';
-import { datasetIdentity, describeReport, reportAdvice, type DatasetOptions, type LoadProgress } from '../../../src/protocol/dataset.ts';
+import { datasetIdentity, describeReport, reportAdvice, type DatasetOptions, type DatasetReport, type LoadProgress } from '../../../src/protocol/dataset.ts';
 import { hashPixels } from '../../../src/data/pixel-hash.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -93,6 +93,7 @@ async function decodeBmp(bytes: Uint8Array, options: DecodeOptions): Promise<Dec
   if (offset + stride * height > bytes.length) return { ok: false, reason: 'corrupt', message: 'truncated pixel data' };
   const at = (x: number, y: number, c: number): number => bytes[offset + (height - 1 - y) * stride + x * 3 + (2 - c)] ?? 0;
 
+  if (options.crop === 'faces') return { ok: false, reason: 'unsupported', message: 'this stand-in decoder does not find faces' };
   const rect = cropRectangle(width, height, options.crop);
   const { side } = options;
   const rgba = new Uint8ClampedArray(side * side * 4);
@@ -818,5 +819,123 @@ describe('sampleGrid', () => {
     // Last tile (row 1, col 1) is white.
     const i = ((1 + 5) * grid.width + 1 + 5) * 4;
     expect(Array.from(grid.pixels.subarray(i, i + 4))).toEqual([255, 255, 255, 255]);
+  });
+});
+
+describe("ingestZip: crop 'faces' (0..N images per photo)", () => {
+  const FACES: DatasetOptions = { side: 32, channels: 3, crop: 'faces' };
+  /** A smooth 32×32 picture standing for one aligned face crop (distinct per seed, not near-duplicates). */
+  function crop(seed: number): Uint8Array {
+    const pixels = new Uint8Array(32 * 32 * 3);
+    for (let y = 0; y < 32; y++) {
+      for (let x = 0; x < 32; x++) {
+        const i = (y * 32 + x) * 3;
+        pixels[i] = 128 + Math.round(100 * Math.sin((x + seed * 5) / 6));
+        pixels[i + 1] = 128 + Math.round(100 * Math.cos((y * (seed + 1)) / 9));
+        pixels[i + 2] = (x * y + seed * 40) & 0xff;
+      }
+    }
+    return pixels;
+  }
+  const photo = (seed: number): Uint8Array => encodeBmp(pattern(40, 40, seed));
+  /**
+   * A stand-in for the face detector's answer (the real one runs in Chromium: see
+   * tests/e2e/faces.spec.ts): what each photo, known by its bytes, gives.
+   */
+  function faceDecoder(plan: readonly { photo: Uint8Array; crops: Uint8Array[]; tooSmall: number }[], margin = 'normal'): IngestDeps['decode'] {
+    return async (bytes, options) => {
+      await Promise.resolve();
+      expect(options).toMatchObject({ crop: 'faces', faceMargin: margin });
+      const planned = plan.find((p) => p.photo.length === bytes.length && p.photo.every((v, i) => v === bytes[i]));
+      if (!planned) return { ok: false, reason: 'corrupt', message: 'not in the plan' };
+      const pixels = new Uint8Array(planned.crops.length * 32 * 32 * 3);
+      planned.crops.forEach((c, i) => pixels.set(c, i * c.length));
+      return { ok: true, pixels, faces: { count: planned.crops.length, tooSmall: planned.tooSmall } };
+    };
+  }
+  const group = photo(1);
+  const landscape = photo(2);
+  const thumbnail = photo(3);
+  const repeat = photo(4);
+  const plan = [
+    { photo: group, crops: [crop(1), crop(2), crop(3)], tooSmall: 0 },
+    { photo: landscape, crops: [], tooSmall: 0 },
+    { photo: thumbnail, crops: [crop(4)], tooSmall: 2 },
+    { photo: repeat, crops: [crop(1)], tooSmall: 0 },
+  ];
+  const entries: FixtureEntry[] = [
+    { name: 'group.bmp', data: group },
+    { name: 'landscape.bmp', data: landscape },
+    { name: 'thumbnail.bmp', data: thumbnail },
+    { name: 'repeat.bmp', data: repeat },
+  ];
+
+  test('more images than photos, in zip order; the counts in words, word for word', async () => {
+    const { set, report } = await ingestZip(zipFile(entries, 'party.zip'), FACES, deps({ decode: faceDecoder(plan) }));
+    // 5 crops from 4 entries (the set outgrows the entry count), less one repeated face.
+    expect(set.count).toBe(4);
+    const imageLength = 32 * 32 * 3;
+    [crop(1), crop(2), crop(3), crop(4)].forEach((expected, i) => expect(set.pixels.subarray(i * imageLength, (i + 1) * imageLength)).toEqual(expected));
+    expect(report.faces).toEqual({ margin: 'normal', photos: 2 });
+    expect(describeReport(report)).toBe('Found 4 faces in 2 photos (32×32 RGB, aligned faces); 1 photo without a face; 2 faces too small; skipped 1: 1 exact duplicate');
+    expect(reportAdvice(report)).toEqual([
+      '2 faces too small: their eyes are under 5 px apart in the photo, so their crops would be blurred; use larger photos or a smaller image size.',
+      '1 photo without a face: no face was found with enough confidence (faces in profile, half hidden or tiny are missed).',
+      '1 exact duplicate: the same pixels as an earlier image; kept once.',
+    ]);
+    expect(report.skipped.map(({ reason, names }) => [reason, names])).toEqual([
+      ['face-too-small', ['thumbnail.bmp (face 1 of 2)', 'thumbnail.bmp (face 2 of 2)']],
+      ['no-face', ['landscape.bmp']],
+      ['duplicate', ['repeat.bmp (same as group.bmp)']],
+    ]);
+  });
+
+  test('one face and one of each reason read in the singular', () => {
+    const report: DatasetReport = {
+      source: 'zip',
+      name: 'a.zip',
+      count: 1,
+      side: 64,
+      channels: 3,
+      crop: 'faces',
+      faces: { margin: 'tight', photos: 1 },
+      skipped: [
+        { reason: 'face-too-small', label: 'face too small', count: 1, names: ['y.jpg'] },
+        { reason: 'no-face', label: 'photo without a face', count: 1, names: ['x.jpg'] },
+      ],
+      cache: { status: 'stored' },
+      seconds: 1,
+    };
+    // Photos without a face come first in the headline whatever the group order.
+    expect(describeReport(report)).toBe('Found 1 face in 1 photo (64×64 RGB, aligned faces); 1 photo without a face; 1 face too small');
+  });
+
+  test('progress counts photos, not faces', async () => {
+    const d = deps({ decode: faceDecoder(plan) });
+    await ingestZip(zipFile(entries), FACES, d);
+    const decoding = d.events.filter((e) => e.phase === 'decoding');
+    expect(decoding.at(-1)).toMatchObject({ done: 4, total: 4 });
+  });
+
+  test('the margin is part of the cache key; a cached faces set keeps its counts', async () => {
+    const cache = new MemoryCache();
+    const file = zipFile(entries, 'party.zip');
+    const first = await ingestZip(file, FACES, deps({ cache, decode: faceDecoder(plan) }));
+    const again = await ingestZip(file, FACES, deps({ cache, decode: faceDecoder(plan) }));
+    expect(again.report.cache).toEqual({ status: 'hit' });
+    expect(describeReport(again.report)).toBe(describeReport(first.report));
+    const tight = await ingestZip(file, { ...FACES, faceMargin: 'tight' }, deps({ cache, decode: faceDecoder(plan, 'tight') }));
+    expect(tight.report.cache).toEqual({ status: 'stored' });
+    expect(tight.report.faces?.margin).toBe('tight');
+    expect(cache.records.size).toBe(2);
+    expect(datasetIdentity(tight.report, { pixelHash: 'x' })).not.toBe(datasetIdentity(first.report, { pixelHash: 'x' }));
+  });
+
+  test('a photo whose faces are all too small is not a photo without a face', async () => {
+    const only = [{ photo: thumbnail, crops: [], tooSmall: 3 }];
+    const error = await ingestError(ingestZip(zipFile([{ name: 'tiny.bmp', data: thumbnail }], 'tiny.zip'), FACES, deps({ decode: faceDecoder(only) })));
+    expect(error.message).toBe(
+      'No usable images in tiny.zip: 3 faces too small. 3 faces too small: their eyes are under 5 px apart in the photo, so their crops would be blurred; use larger photos or a smaller image size.',
+    );
   });
 });
