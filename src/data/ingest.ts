@@ -19,6 +19,7 @@
  * Every per-entry problem (not an image, corrupt, zip bomb, undecodable…) is a counted skip;
  * only problems with the whole file throw, as an IngestError whose message is for the user.
  */
+import { formatBytes } from '../protocol/format.ts';
 import { centralDirectoryHash, openZip, readEntries, ZipError, type ReadEntriesItem, type ZipArchive, type ZipEntry } from './zip-reader.ts';
 import { classifyEntry, DEFAULT_INGEST_LIMITS, describeCompressionMethod, type IngestLimits } from './entries.ts';
 import { datasetCacheKey, type CachedDataset, type DatasetCache, type JsonValue, type PutResult } from './cache.ts';
@@ -635,7 +636,7 @@ function allocateStore(images: number, imageLength: number, options: DatasetOpti
     if (!(error instanceof RangeError)) throw error;
     throw new IngestError(
       'out-of-memory',
-      `${fileName}: ${images.toLocaleString('en-US')} images at ${options.side}×${options.side} need ${formatMegabytes(bytes)}, more memory than the browser allows this tab. Choose a smaller image size or a zip with fewer images.`,
+      `${fileName}: ${images.toLocaleString('en-US')} images at ${options.side}×${options.side} need ${formatBytes(bytes)}, more memory than the browser allows this tab. Choose a smaller image size or a zip with fewer images.`,
       { cause: error },
     );
   }
@@ -930,16 +931,4 @@ function whenCancelled(signal: AbortSignal): { promise: Promise<never>; dispose(
   // Only awaited inside races; a rejection nobody races must not surface as unhandled.
   promise.catch(() => undefined);
   return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
-}
-
-
-/** "512 B", "10 KB", "1,024 MB": sizes as the advice and skipped names show them. */
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes.toLocaleString('en-US')} B`;
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024).toLocaleString('en-US')} KB`;
-  return formatMegabytes(bytes);
-}
-
-function formatMegabytes(bytes: number): string {
-  return `${Math.round(bytes / (1024 * 1024)).toLocaleString('en-US')} MB`;
 }

@@ -240,7 +240,7 @@ describe('ingestZip: a messy real-world zip', () => {
       corrupt: { count: 2, names: ['faces/broken.bmp', 'faces/crc.bmp'] },
       encrypted: { count: 1, names: ['faces/locked.bmp'] },
       // Named with their sizes.
-      'zip-bomb': { count: 2, names: ['faces/bomb.bmp (2 MB from 2 KB)', 'faces/liar.bmp (more than its declared 100 B)'] },
+      'zip-bomb': { count: 2, names: ['faces/bomb.bmp (2 MB from 2 KB)', 'faces/liar.bmp (more than its declared 100 bytes)'] },
       'too-large': { count: 1, names: ['faces/huge.bmp (too many pixels)'] },
     });
     // Largest group first.
@@ -384,7 +384,7 @@ describe('ingestZip: skip rules and their wording', () => {
       },
       'zip-bomb': {
         label: 'zip bomb',
-        names: ['bomb.png (1,024 MB from 3 KB)'],
+        names: ['bomb.png (1 GB from 2.9 KB)'],
         advice: '1 zip bomb: it unpacks to over 100 times its compressed size (the limit for files above 1 MB) or to more than it declares; not loaded.',
       },
       encrypted: { label: 'password-protected', names: ['locked.png'], advice: '1 password-protected file: re-zip without a password.' },
