@@ -176,17 +176,27 @@ export function createTrainer(post: Post, deps: TrainerDeps = {}): Trainer {
     }
   }
 
-  function loadZip(file: File, options: DatasetOptions): Promise<void> {
+  async function loadZip(file: File, options: DatasetOptions): Promise<void> {
     decodePool ??= createDecodePool();
     const pool = decodePool;
-    return load(async (signal) =>
-      ingestZip(file, options, {
-        decode: pool.decode,
-        cache: await getCache(),
-        signal,
-        onProgress: (progress) => post({ type: 'load-progress', progress }),
-      }),
-    );
+    try {
+      await load(async (signal) =>
+        ingestZip(file, options, {
+          decode: pool.decode,
+          cache: await getCache(),
+          signal,
+          onProgress: (progress) => post({ type: 'load-progress', progress }),
+        }),
+      );
+    } finally {
+      // A faces load leaves a tfjs instance and the detector in each decode worker (≈ 650 MiB
+      // at peak, measured by bench/ingest.ts --faces) that training would otherwise share
+      // the tab's memory with; new workers start in a fraction of a second for the next load.
+      if (options.crop === 'faces' && decodePool === pool) {
+        pool.dispose();
+        decodePool = null;
+      }
+    }
   }
 
   async function postCacheList(): Promise<void> {

@@ -95,7 +95,13 @@ test.describe('Find and align faces', () => {
     const requested: string[] = [];
     page.on('request', (request) => requested.push(request.url()));
     const workers: string[] = [];
-    page.on('worker', (worker) => workers.push(worker.url()));
+    let openDecodeWorkers = 0;
+    page.on('worker', (worker) => {
+      workers.push(worker.url());
+      if (!/decode\.worker/.test(worker.url())) return;
+      openDecodeWorkers++;
+      worker.on('close', () => openDecodeWorkers--);
+    });
     await openApp(page, '?preset=heaton');
     const { file } = await facesZip(page);
     await page.getByLabel('Crop').selectOption('faces');
@@ -110,6 +116,8 @@ test.describe('Find and align faces', () => {
       '2 faces too small: their eyes are under 10 px apart in the photo, so their crops would be blurred; use larger photos or a smaller image size.',
       '1 photo without a face: no face was found with enough confidence (faces in profile, half hidden or tiny are missed).',
     ]);
+    // The decode workers that held the detector (and a tfjs each) are closed once the load is done.
+    await expect.poll(() => openDecodeWorkers, { timeout: 10_000 }).toBe(0);
     await page.getByText('Show skipped files').click();
     await expect(page.getByText('landscape.jpg', { exact: true })).toBeVisible();
     await expect(page.getByText('people/thumbnail.jpg (face 1 of 2)', { exact: true })).toBeVisible();
