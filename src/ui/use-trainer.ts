@@ -203,7 +203,9 @@ export function useTrainer(hooks: TrainerHooks = {}): { state: TrainerState; com
         rasteriseCartoonFaces({ count, side: options.side, channels: options.channels, seed, onProgress, signal: controller.signal })
           .then((set) => {
             const pixels = set.pixels.buffer as ArrayBuffer;
-            send({ type: 'load-pixels', name: 'Cartoon faces', pixels, options, cartoon: { count, seed } }, [pixels]);
+            // The faces are drawn square and centred: the zip's crop choice (faces, margin) does not apply.
+            const drawn: DatasetOptions = { side: options.side, channels: options.channels, crop: 'centre', keepDuplicates: options.keepDuplicates };
+            send({ type: 'load-pixels', name: 'Cartoon faces', pixels, options: drawn, cartoon: { count, seed } }, [pixels]);
           })
           .catch((error: unknown) => {
             const cancelled = controller.signal.aborted;

@@ -160,6 +160,11 @@ test.describe('Find and align faces', () => {
     await expect(report).not.toContainText('from cache', { timeout: 120_000 });
     await expect(report).toContainText(/^Found \d+ faces in \d+ photos \(64×64 RGB, aligned faces\)/);
 
+    // The built-in cartoon faces are drawn square: the faces crop does not apply to them.
+    await page.getByLabel('How many').selectOption('200');
+    await page.getByRole('button', { name: 'Try it with cartoon faces' }).click();
+    await expect(report).toContainText('Loaded 200 images (64×64 RGB, centre-cropped)', { timeout: 120_000 });
+
     const origin = new URL(page.url()).origin;
     expect(requested.some((url) => /tiny_face_detector_model[^/]*\.bin$/.test(url))).toBe(true);
     // Detection ran in the decode workers (nested workers are listed too).
