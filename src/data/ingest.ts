@@ -22,48 +22,21 @@
 import { formatBytes } from '../protocol/format.ts';
 import { centralDirectoryHash, openZip, readEntries, ZipError, type ReadEntriesItem, type ZipArchive, type ZipEntry } from './zip-reader.ts';
 import { classifyEntry, DEFAULT_INGEST_LIMITS, describeCompressionMethod, type IngestLimits } from './entries.ts';
-import { datasetCacheKey, type CachedDataset, type DatasetCache, type JsonValue, type PutResult } from './cache.ts';
+import { datasetCacheKey, type DatasetCache } from './cache.ts';
 import type { DecodeOptions, DecodeResult } from './decode.ts';
-import { identifyContent, MAX_IMAGE_PIXELS, readImageDimensions, sourceSizeProblem, sourceSizeRules, type ForeignImageFormat, type SourceSizeRules } from './image-header.ts';
+import { identifyContent, MAX_IMAGE_PIXELS, readImageDimensions, sourceSizeProblem, sourceSizeRules, type SourceSizeRules } from './image-header.ts';
 import { createDuplicateFinder } from './duplicates.ts';
 import { createImageSet, type ImageSet } from './dataset.ts';
-import { composeGrid, type GridImage } from '../gan/grid.ts';
-import { createRandom, randomInt } from '../gan/random.ts';
-import type { GridLayout } from '../protocol/config.ts';
-import { DEFAULT_FACE_MARGIN, FACE_MARGINS, minimumEyeDistance } from './faces/align.ts';
-import { datasetIdentity, type CacheOutcome, type CropMode, type DatasetOptions, type FaceMargin, type DatasetReport, type IngestSkipReason, type LoadProgress, type SkippedGroup } from '../protocol/dataset.ts';
+import { DEFAULT_FACE_MARGIN, minimumEyeDistance } from './faces/align.ts';
+import type { DatasetOptions, FaceMargin, DatasetReport, IngestSkipReason, LoadProgress, SkippedGroup } from '../protocol/dataset.ts';
 import { hashPixels } from './pixel-hash.ts';
 import { createFaceCropStore, type FaceCropStore } from './faces/face-crops.ts';
 import { describeError } from '../protocol/describe-error.ts';
-
-/** Why a whole load failed. 'cancelled' is the user's own abort, not a failure to show. */
-export type IngestErrorCode =
-  | 'not-a-zip'
-  | 'truncated'
-  | 'corrupt'
-  | 'unsupported'
-  | 'unreadable'
-  | 'empty'
-  | 'no-images'
-  | 'out-of-memory'
-  | 'decoder-failed'
-  | 'invalid-options'
-  | 'cancelled';
-
-/**
- * A load that produced no set. `message` is written for the user. A cancelled load is named
- * 'AbortError', as fetch and streams name theirs, so generic abort handling recognises it.
- */
-export class IngestError extends Error {
-  override readonly name: 'IngestError' | 'AbortError';
-  readonly code: IngestErrorCode;
-
-  constructor(code: IngestErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.name = code === 'cancelled' ? 'AbortError' : 'IngestError';
-  }
-}
+import { IngestError } from './ingest-error.ts';
+import { createSkipTally, type SkipTally } from './skip-report.ts';
+import { allocateStore, compact, shrink } from './image-store.ts';
+import { lookUp, writeToCache } from './cached-sets.ts';
+import { createProgressReporter } from './load-progress.ts';
 
 /** Decodes one image file; the contract of decodeToPixels (never throws for bad input). */
 export type DecodeFunction = (bytes: Uint8Array, options: DecodeOptions) => Promise<DecodeResult>;
@@ -104,125 +77,7 @@ export interface IngestResult {
  */
 export const DEFAULT_DECODE_CONCURRENCY = 4;
 
-/** Entry names kept per skip reason: enough to find the bad files, bounded for huge zips. */
-export const MAX_SKIPPED_NAMES = 200;
-
-/** A name longer than this is cut (zip names can be 64 KB; the report is posted to the page). */
-const MAX_NAME_LENGTH = 256;
-
 const DEFAULT_PROGRESS_INTERVAL_MS = 100;
-
-/** Every skip reason, in the order ties are listed in the report. */
-export const INGEST_SKIP_REASONS: readonly IngestSkipReason[] = [
-  'no-face',
-  'face-too-small',
-  'not-image',
-  'corrupt',
-  'unsupported',
-  'duplicate',
-  'near-duplicate',
-  'same-path',
-  'too-small',
-  'aspect-ratio',
-  'too-large',
-  'zip-bomb',
-  'encrypted',
-  'unsupported-compression',
-  'empty',
-  'hidden',
-  'directory',
-];
-
-/** Labels read after a count ("3 not images"), singular and plural. */
-const SKIP_LABELS: Readonly<Record<IngestSkipReason, readonly [one: string, many: string]>> = {
-  directory: ['folder', 'folders'],
-  hidden: ['hidden or system file', 'hidden or system files'],
-  'not-image': ['not an image', 'not images'],
-  empty: ['empty file', 'empty files'],
-  encrypted: ['password-protected', 'password-protected'],
-  'unsupported-compression': ['with an unsupported compression method', 'with an unsupported compression method'],
-  'too-large': ['too large', 'too large'],
-  'zip-bomb': ['zip bomb', 'zip bombs'],
-  corrupt: ['corrupt', 'corrupt'],
-  unsupported: ['in an unsupported format', 'in unsupported formats'],
-  'too-small': ['too small', 'too small'],
-  'aspect-ratio': ['too narrow or too wide', 'too narrow or too wide'],
-  'same-path': ['with a repeated path', 'with repeated paths'],
-  duplicate: ['exact duplicate', 'exact duplicates'],
-  'near-duplicate': ['near-duplicate', 'near-duplicates'],
-  'no-face': ['photo without a face', 'photos without a face'],
-  'face-too-small': ['face too small', 'faces too small'],
-};
-
-/** How each format the browser cannot decode is called, and what to turn it into. */
-const FOREIGN_FORMATS: Readonly<Record<ForeignImageFormat, { one: string; many: string; fix: string }>> = {
-  HEIC: { one: 'HEIC photo', many: 'HEIC photos', fix: 'convert to JPEG' },
-  TIFF: { one: 'TIFF image', many: 'TIFF images', fix: 'convert to JPEG or PNG' },
-  SVG: { one: 'SVG image', many: 'SVG images', fix: 'convert to PNG' },
-  PSD: { one: 'Photoshop (PSD) file', many: 'Photoshop (PSD) files', fix: 'export as JPEG or PNG' },
-  'JPEG XL': { one: 'JPEG XL image', many: 'JPEG XL images', fix: 'convert to JPEG' },
-};
-
-/** The label of `count` skipped entries for `reason`, as describeReport prints it after the count. */
-export function skipLabel(reason: IngestSkipReason, count: number, format?: ForeignImageFormat): string {
-  if (reason === 'unsupported' && format) return count === 1 ? FOREIGN_FORMATS[format].one : FOREIGN_FORMATS[format].many;
-  const [one, many] = SKIP_LABELS[reason];
-  return count === 1 ? one : many;
-}
-
-/** What the advice sentences need to know about the load. */
-interface AdviceContext {
-  limits: Readonly<IngestLimits>;
-  maxPixels: number;
-  side: number;
-  rules: SourceSizeRules;
-  /** For 'faces': the smallest eye distance, in photo pixels, that makes a crop (minimumEyeDistance). */
-  minEyeDistance: number;
-}
-
-/**
- * The sentence that tells the user what happened to a group and what to do about it, starting
- * with the count and label ("12 HEIC photos: this browser can't decode HEIC; convert to
- * JPEG."); undefined where the label says all there is (not images, corrupt, empty, junk).
- * @param notes per-group facts gathered while loading (compression methods met).
- */
-export function skipAdvice(reason: IngestSkipReason, count: number, context: AdviceContext, notes: readonly string[] = [], format?: ForeignImageFormat): string | undefined {
-  const head = `${count.toLocaleString('en-US')} ${skipLabel(reason, count, format)}`;
-  const one = count === 1;
-  const { limits, rules } = context;
-  switch (reason) {
-    case 'unsupported':
-      return format ? `${head}: this browser can't decode ${format}; ${FOREIGN_FORMATS[format].fix}.` : undefined;
-    case 'encrypted':
-      return `${count.toLocaleString('en-US')} password-protected ${one ? 'file' : 'files'}: re-zip without a password.`;
-    case 'unsupported-compression':
-      return `${count.toLocaleString('en-US')} ${one ? 'file' : 'files'} compressed with ${notes.join(' or ')}: re-zip with standard (Deflate) compression.`;
-    case 'zip-bomb':
-      return `${head}: ${one ? 'it unpacks' : 'they unpack'} to over ${limits.maxCompressionRatio} times ${one ? 'its' : 'their'} compressed size (the limit for files above ${formatBytes(limits.ratioFloorBytes)}) or to more than ${one ? 'it declares' : 'they declare'}; not loaded.`;
-    case 'too-large':
-      return `${head}: over the ${formatBytes(limits.maxEntryBytes)} limit per file or the ${Math.round(context.maxPixels / 1e6)} megapixel limit per image.`;
-    case 'too-small':
-      return `${head}: under ${rules.minSide} px on the short side (half the ${context.side} px training size); use larger photos or a smaller image size.`;
-    case 'aspect-ratio':
-      return `${head}: one side over ${rules.maxAspectRatio} times the other; crop ${one ? 'it' : 'them'} nearer to square.`;
-    case 'duplicate':
-      return `${head}: the same pixels as an earlier image; kept once.`;
-    case 'near-duplicate':
-      return `${head}: a re-encoded or resized copy of an earlier image; kept once.`;
-    case 'same-path':
-      return `${head}: the zip holds more than one file at ${one ? 'this path' : 'these paths'}; only the first was loaded.`;
-    case 'no-face':
-      return `${head}: no face was found with enough confidence (faces in profile, half hidden or tiny are missed).`;
-    case 'face-too-small':
-      return `${head}: ${one ? 'its eyes are' : 'their eyes are'} under ${Math.ceil(context.minEyeDistance)} px apart in the photo, so ${one ? 'its crop' : 'their crops'} would be blurred; use larger photos or a smaller image size.`;
-    case 'not-image':
-    case 'corrupt':
-    case 'empty':
-    case 'hidden':
-    case 'directory':
-      return undefined;
-  }
-}
 
 /**
  * Loads a zip of images as a training set of `options.side`² × `options.channels` bytes per
@@ -450,34 +305,6 @@ export function ingestPixels(pixels: Uint8Array, options: DatasetOptions, name: 
   };
 }
 
-/** Grid geometry of sampleGrid apart from the tile side, which is the set's. */
-export type SampleGridLayout = Omit<GridLayout, 'resolution'>;
-
-/** Heaton's preview layout: 4 rows × 7 columns, 16 px white margins. */
-export const HEATON_SAMPLE_LAYOUT: Readonly<SampleGridLayout> = Object.freeze({ gridRows: 4, gridCols: 7, gridMargin: 16 });
-
-/**
- * A grid of `count` distinct images drawn at random from the set (seeded), in the same layout
- * as the generator's preview, so the user sees what the GAN is asked to imitate. With fewer
- * images than tiles, every image is shown once and the remaining tiles stay white.
- * @returns RGBA bytes (see composeGrid).
- */
-export function sampleGrid(set: ImageSet, count = 28, seed = 0, layout: SampleGridLayout = HEATON_SAMPLE_LAYOUT): GridImage {
-  const shown = Math.max(0, Math.min(Math.floor(count), layout.gridRows * layout.gridCols, set.count));
-  const random = createRandom(seed);
-  // Rejection sampling: `shown` ≤ 256 draws from up to millions, so collisions are rare; when
-  // the set is small the loop still ends (every index is eventually drawn).
-  const chosen = new Set<number>();
-  while (chosen.size < shown) chosen.add(randomInt(random, set.count));
-  const imageLength = set.side * set.side * set.channels;
-  const tiles = new Uint8Array(shown * imageLength);
-  [...chosen].forEach((index, tile) => tiles.set(set.pixels.subarray(index * imageLength, (index + 1) * imageLength), tile * imageLength));
-  return composeGrid(tiles, shown, set.channels, { ...layout, resolution: set.side });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Whole-file steps
-
 /** The margin of a 'faces' load (the default when the options leave it out). */
 function faceMarginOf(options: DatasetOptions): FaceMargin {
   return options.faceMargin ?? DEFAULT_FACE_MARGIN;
@@ -627,245 +454,6 @@ function dropDuplicates(store: Uint8Array, decodedSlots: Uint8Array, nameOf: (sl
   return dropped;
 }
 
-/** The S×S×C store for every image entry, or a clear message when memory refuses it. */
-function allocateStore(images: number, imageLength: number, options: DatasetOptions, fileName: string): Uint8Array {
-  const bytes = images * imageLength;
-  try {
-    return new Uint8Array(bytes);
-  } catch (error) {
-    if (!(error instanceof RangeError)) throw error;
-    throw new IngestError(
-      'out-of-memory',
-      `${fileName}: ${images.toLocaleString('en-US')} images at ${options.side}×${options.side} need ${formatBytes(bytes)}, more memory than the browser allows this tab. Choose a smaller image size or a zip with fewer images.`,
-      { cause: error },
-    );
-  }
-}
-
-/** Moves decoded slots down over failed ones, in place, keeping zip order. @returns `store`. */
-function compact(store: Uint8Array, decodedSlots: Uint8Array, imageLength: number): Uint8Array {
-  let write = 0;
-  for (let slot = 0; slot < decodedSlots.length; slot++) {
-    if (decodedSlots[slot] !== 1) continue;
-    if (slot !== write) store.copyWithin(write * imageLength, slot * imageLength, (slot + 1) * imageLength);
-    write++;
-  }
-  return store;
-}
-
-/** ES2024's resizing transfer, where the engine has it (Chrome 114+, Firefox 122+, Safari 17.4+). */
-interface TransferableBuffer {
-  transfer?: (newByteLength: number) => ArrayBuffer;
-}
-
-/**
- * The first `length` bytes as their own array, with the least peak memory available: a
- * realloc by transfer(); else a view when at most 1/8 is wasted (copying a 500 MB set to save
- * 60 MB would briefly need 1 GB); else a copy.
- */
-function shrink(store: Uint8Array, length: number): Uint8Array {
-  if (length === store.length) return store;
-  const buffer = store.buffer as ArrayBuffer & TransferableBuffer;
-  if (store.byteOffset === 0 && typeof buffer.transfer === 'function') return new Uint8Array(buffer.transfer(length));
-  if (store.length - length <= store.length / 8) return store.subarray(0, length);
-  return store.slice(0, length);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Cache
-
-/** A cached set that matches the requested shape, with its stored report; null on any miss. */
-async function lookUp(cache: DatasetCache | null, key: string, options: DatasetOptions): Promise<{ set: ImageSet; report: DatasetReport } | null> {
-  if (!cache) return null;
-  let entry: CachedDataset | null;
-  try {
-    entry = await cache.get(key);
-  } catch {
-    return null; // get() promises null on trouble; a broken cache must never break a load
-  }
-  if (!entry || entry.side !== options.side || entry.channels !== options.channels || entry.crop !== options.crop) return null;
-  return setFromCache(entry);
-}
-
-/**
- * A cached entry as a set and its report (marked a cache hit); null when the entry is empty or
- * its pixels do not make a set of its shape. Also used to resume a stored run without its zip.
- */
-export function setFromCache(entry: CachedDataset): { set: ImageSet; report: DatasetReport } | null {
-  if (entry.count === 0 || (entry.channels !== 1 && entry.channels !== 3)) return null;
-  let set: ImageSet;
-  try {
-    set = createImageSet(entry.pixels, entry.side, entry.channels);
-  } catch {
-    return null;
-  }
-  if (set.count !== entry.count) return null;
-  const stored = reportFromJson(entry.report);
-  const report: DatasetReport = stored ?? {
-    source: 'zip',
-    name: entry.sourceName,
-    count: set.count,
-    side: entry.side,
-    channels: entry.channels,
-    crop: entry.crop,
-    skipped: [],
-    cache: { status: 'hit' },
-    seconds: 0,
-  };
-  return { set, report: { ...report, count: set.count } };
-}
-
-/** Writes the set and says what happened, in words for the report. */
-async function writeToCache(cache: DatasetCache | null, key: string, set: ImageSet, report: DatasetReport, pixelHash: string): Promise<CacheOutcome> {
-  if (!cache) return notCached('this browser has no IndexedDB (or it is turned off)');
-  let result: PutResult;
-  try {
-    result = await cache.put({
-      key,
-      createdAt: Date.now(),
-      count: set.count,
-      side: set.side,
-      channels: set.channels,
-      crop: report.crop,
-      sourceName: report.name,
-      report: reportToJson({ ...report, cache: { status: 'stored' } }),
-      datasetIdentity: datasetIdentity(report, { pixelHash }),
-      pixels: set.pixels,
-    });
-  } catch (error) {
-    // put() promises not to throw; if it does anyway, the set is still good for training.
-    return notCached(`the cache failed (${describeError(error)})`);
-  }
-  if (result.ok) return { status: 'stored' };
-  switch (result.reason) {
-    case 'quota':
-      return notCached('the browser refused storage (quota)');
-    case 'unavailable':
-      return notCached('browser storage is unavailable');
-    case 'error':
-      return notCached(`the cache failed (${result.message})`);
-  }
-}
-
-function notCached(why: string): CacheOutcome {
-  return { status: 'skipped', message: `Not cached: ${why}. Training works; loading this zip again will decode it again.` };
-}
-
-/** The report as plain JSON for the cache record (an interface is not a JsonValue to TS). */
-export function reportToJson(report: DatasetReport): JsonValue {
-  const cache: JsonValue = report.cache.status === 'skipped' ? { status: 'skipped', message: report.cache.message } : { status: report.cache.status };
-  return {
-    source: report.source,
-    name: report.name,
-    count: report.count,
-    side: report.side,
-    channels: report.channels,
-    crop: report.crop,
-    ...(report.faces ? { faces: { margin: report.faces.margin, photos: report.faces.photos } } : {}),
-    skipped: report.skipped.map((group) => ({
-      reason: group.reason,
-      label: group.label,
-      count: group.count,
-      names: [...group.names],
-      ...(group.format ? { format: group.format } : {}),
-      ...(group.advice ? { advice: group.advice } : {}),
-    })),
-    cache,
-    seconds: report.seconds,
-  };
-}
-
-/** A report read back from the cache, or null when it is not one this version wrote. */
-export function reportFromJson(value: JsonValue): DatasetReport | null {
-  if (!isRecord(value)) return null;
-  const { source, name, count, side, channels, crop, skipped, seconds, faces } = value;
-  if ((source !== 'zip' && source !== 'cartoon') || typeof name !== 'string' || typeof count !== 'number' || typeof side !== 'number') return null;
-  if ((channels !== 1 && channels !== 3) || !isCropMode(crop) || typeof seconds !== 'number' || !Array.isArray(skipped)) return null;
-  const groups: SkippedGroup[] = [];
-  for (const group of skipped) {
-    if (!isRecord(group)) return null;
-    const { reason, label, count: groupCount, names, format, advice } = group;
-    if (!isSkipReason(reason) || typeof label !== 'string' || typeof groupCount !== 'number' || !Array.isArray(names)) return null;
-    groups.push({
-      reason,
-      label,
-      count: groupCount,
-      names: names.filter((n): n is string => typeof n === 'string'),
-      ...(typeof format === 'string' ? { format } : {}),
-      ...(typeof advice === 'string' ? { advice } : {}),
-    });
-  }
-  const faceSummary = isRecord(faces) && isFaceMargin(faces['margin']) && typeof faces['photos'] === 'number' ? { faces: { margin: faces['margin'], photos: faces['photos'] } } : {};
-  return { source, name, count, side, channels, crop, ...faceSummary, skipped: groups, cache: { status: 'hit' }, seconds };
-}
-
-function isRecord(value: JsonValue | undefined): value is { [key: string]: JsonValue } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isCropMode(value: JsonValue | undefined): value is CropMode {
-  return value === 'centre' || value === 'squash' || value === 'faces';
-}
-
-function isFaceMargin(value: JsonValue | undefined): value is FaceMargin {
-  return typeof value === 'string' && (FACE_MARGINS as readonly string[]).includes(value);
-}
-
-function isSkipReason(value: JsonValue | undefined): value is IngestSkipReason {
-  return typeof value === 'string' && (INGEST_SKIP_REASONS as readonly string[]).includes(value);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Skips, progress, cancellation
-
-interface SkipTally {
-  /**
-   * @param detail shown after the name ("bomb.png (1,024 MB from 10 KB)").
-   * @param note a fact the group's advice lists once (the compression methods met).
-   * @param format for 'unsupported': which format, one group each.
-   */
-  add(reason: IngestSkipReason, name: string, detail?: string, note?: string, format?: ForeignImageFormat): void;
-  /** Largest group first; ties in INGEST_SKIP_REASONS order. */
-  groups(): SkippedGroup[];
-}
-
-interface TallyGroup {
-  reason: IngestSkipReason;
-  format: ForeignImageFormat | undefined;
-  count: number;
-  names: string[];
-  notes: string[];
-}
-
-function createSkipTally(context: AdviceContext): SkipTally {
-  const tally = new Map<string, TallyGroup>();
-  return {
-    add(reason, name, detail, note, format) {
-      const key = format ? `${reason}:${format}` : reason;
-      let group = tally.get(key);
-      if (!group) {
-        group = { reason, format, count: 0, names: [], notes: [] };
-        tally.set(key, group);
-      }
-      group.count++;
-      if (note !== undefined && !group.notes.includes(note)) group.notes.push(note);
-      if (group.names.length < MAX_SKIPPED_NAMES) {
-        const shown = name.length > MAX_NAME_LENGTH ? `${name.slice(0, MAX_NAME_LENGTH - 1)}…` : name;
-        group.names.push(detail === undefined ? shown : `${shown} (${detail})`);
-      }
-    },
-    groups() {
-      const order = (reason: IngestSkipReason): number => INGEST_SKIP_REASONS.indexOf(reason);
-      return [...tally.values()]
-        .map(({ reason, format, count, names, notes }) => {
-          const advice = skipAdvice(reason, count, context, notes, format);
-          return { reason, label: skipLabel(reason, count, format), count, names: [...names], ...(format ? { format } : {}), ...(advice ? { advice } : {}) };
-        })
-        .sort((a, b) => b.count - a.count || order(a.reason) - order(b.reason));
-    },
-  };
-}
-
 /**
  * "No usable images in faces.zip: 3 password-protected. 3 password-protected: re-zip without
  * a password." The advice fits what was found; the list of formats only when nothing else does.
@@ -877,39 +465,6 @@ function noUsableImages(fileName: string, groups: readonly SkippedGroup[]): Inge
   const advice = shown.flatMap((g) => (g.advice ? [g.advice] : []));
   const next = advice.length > 0 ? advice.join(' ') : 'Choose a zip of JPEG, PNG, WebP, GIF, BMP or AVIF photos.';
   return new IngestError('no-images', `No usable images in ${fileName}: ${list}. ${next}`);
-}
-
-type ProgressState = Omit<LoadProgress, 'imagesPerSecond' | 'etaSeconds'>;
-
-/**
- * Throttles progress to one event per `intervalMs`; phase changes and forced events (the
- * final one of a phase) always go out. The rate is measured from the start of decoding.
- */
-function createProgressReporter(onProgress: (progress: LoadProgress) => void, now: () => number, intervalMs: number) {
-  let lastEmit = Number.NEGATIVE_INFINITY;
-  let lastPhase: LoadProgress['phase'] | null = null;
-  let decodeStart = 0;
-  let imagesPerSecond = 0;
-  return {
-    report(state: ProgressState, force = false): void {
-      const time = now();
-      if (state.phase !== lastPhase) {
-        force = true;
-        lastPhase = state.phase;
-        if (state.phase === 'decoding') decodeStart = time;
-      }
-      if (!force && time - lastEmit < intervalMs) return;
-      lastEmit = time;
-      let etaSeconds: number | null = null;
-      if (state.phase === 'decoding') {
-        const seconds = (time - decodeStart) / 1000;
-        imagesPerSecond = seconds > 0 ? state.done / seconds : 0;
-        if (state.done >= state.total) etaSeconds = 0;
-        else if (imagesPerSecond > 0) etaSeconds = (state.total - state.done) / imagesPerSecond;
-      }
-      onProgress({ ...state, imagesPerSecond, etaSeconds });
-    },
-  };
 }
 
 function cancelledError(cause?: unknown): IngestError {

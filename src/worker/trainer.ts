@@ -8,7 +8,10 @@
 import { openCheckpointStore, type CheckpointStore } from '../data/checkpoint-store.ts';
 import type { ImageSet } from '../data/dataset.ts';
 import { openDatasetCache, type DatasetCache } from '../data/cache.ts';
-import { IngestError, ingestPixels, ingestZip, sampleGrid, setFromCache } from '../data/ingest.ts';
+import { ingestPixels, ingestZip } from '../data/ingest.ts';
+import { IngestError } from '../data/ingest-error.ts';
+import { setFromCache } from '../data/cached-sets.ts';
+import { sampleGrid } from '../data/sample-grid.ts';
 import { hashPixels } from '../data/pixel-hash.ts';
 import { buildRecipe } from '../data/recipes.ts';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type Checkpoint } from '../gan/checkpoint.ts';

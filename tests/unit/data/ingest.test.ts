@@ -7,7 +7,9 @@
  */
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { buildZip, directory, noise, type FixtureEntry } from './zip-fixtures.ts';
-import { IngestError, ingestPixels, ingestZip, namingTheFile, sampleGrid, type IngestDeps } from '../../../src/data/ingest.ts';
+import { ingestPixels, ingestZip, namingTheFile, type IngestDeps } from '../../../src/data/ingest.ts';
+import { IngestError } from '../../../src/data/ingest-error.ts';
+import { sampleGrid } from '../../../src/data/sample-grid.ts';
 import { cropRectangle, packPixels, type DecodeOptions, type DecodeResult } from '../../../src/data/decode.ts';
 import { isWithinPixelLimit, readImageDimensions, sniffImageFormat } from '../../../src/data/image-header.ts';
 import type { CachedDataset, CachedDatasetMeta, DatasetCache, PutResult } from '../../../src/data/cache.ts';

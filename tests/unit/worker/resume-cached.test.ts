@@ -9,7 +9,8 @@ import { HEATON_DEFAULTS, type TrainConfig } from '../../../src/protocol/config.
 import { datasetIdentity } from '../../../src/protocol/dataset.ts';
 import type { FromWorker } from '../../../src/protocol/messages.ts';
 import type { CachedDataset, CachedDatasetMeta, DatasetCache } from '../../../src/data/cache.ts';
-import { reportToJson, ingestPixels } from '../../../src/data/ingest.ts';
+import { ingestPixels } from '../../../src/data/ingest.ts';
+import { reportToJson } from '../../../src/data/cached-sets.ts';
 import { hashPixels } from '../../../src/data/pixel-hash.ts';
 import { stepControl } from './turns.ts';
 import { createMemoryCheckpointStore, type MemoryCheckpointStore } from './memory-checkpoint-store.ts';
