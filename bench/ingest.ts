@@ -42,7 +42,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/chromium.ts';
 import { argValue, cpuModel, startBenchServer } from './common.ts';
-import { buildZip, type FixtureEntry } from '../tests/unit/data/zip-fixtures.ts';
+import { buildZip, type FixtureEntry } from '../tests/unit/data/zip/zip-fixtures.ts';
 import type { ReaderTiming, StageTiming } from './ingest/bench-types.ts';
 import { createRequire } from 'node:module';
 

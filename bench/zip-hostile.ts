@@ -1,5 +1,5 @@
 /**
- * Hostile zips against Ganvas's reader (src/data/zip-reader.ts) and @zip.js/zip.js, side by side:
+ * Hostile zips against Ganvas's reader (src/data/zip/zip-reader.ts) and @zip.js/zip.js, side by side:
  * the cases of tests/unit/data/zip-reader.test.ts, built with the same fixtures. Prints one
  * markdown table: what each reader does with each archive (refuses it, and how; or returns
  * bytes, and whether they are right).
@@ -11,8 +11,8 @@
  * DecompressionStream as the app would.
  */
 import { BlobReader, configure, Uint8ArrayWriter, ZipReader } from '@zip.js/zip.js';
-import { openZip, readEntry } from '../src/data/zip-reader.ts';
-import { buildZip, noise, zipBlob, type FixtureEntry } from '../tests/unit/data/zip-fixtures.ts';
+import { openZip, readEntry } from '../src/data/zip/zip-reader.ts';
+import { buildZip, noise, zipBlob, type FixtureEntry } from '../tests/unit/data/zip/zip-fixtures.ts';
 
 configure({ useWebWorkers: false, useCompressionStream: true });
 

@@ -3,12 +3,12 @@
  * app does (src/worker/trainer.ts), so a slow first load can be split into reading, decoding
  * and caching. Every stage calls the app's own modules; nothing here reimplements them.
  */
-import { openDatasetCache } from '../../src/data/cache.ts';
-import { decodeToPixels, type DecodeOptions } from '../../src/data/decode.ts';
-import { classifyEntry } from '../../src/data/entries.ts';
-import { MAX_IMAGE_PIXELS } from '../../src/data/image-header.ts';
-import { ingestZip } from '../../src/data/ingest.ts';
-import { centralDirectoryHash, crc32, openZip, readEntry, type ZipArchive, type ZipEntry } from '../../src/data/zip-reader.ts';
+import { openDatasetCache } from '../../src/data/storage/cache.ts';
+import { decodeToPixels, type DecodeOptions } from '../../src/data/ingest/decode.ts';
+import { classifyEntry } from '../../src/data/ingest/entries.ts';
+import { MAX_IMAGE_PIXELS } from '../../src/data/ingest/image-header.ts';
+import { ingestZip } from '../../src/data/ingest/ingest.ts';
+import { centralDirectoryHash, crc32, openZip, readEntry, type ZipArchive, type ZipEntry } from '../../src/data/zip/zip-reader.ts';
 import { createDecodePool } from '../../src/worker/decode-pool.ts';
 import type { ProfileRequest, ProfileResponse, StageTiming } from './bench-types.ts';
 

@@ -6,8 +6,8 @@
  * machine falls on both alike.
  */
 import { BlobReader, configure, Uint8ArrayWriter, ZipReader } from '@zip.js/zip.js';
-import { classifyEntry, DEFAULT_INGEST_LIMITS } from '../../src/data/entries.ts';
-import { openZip, readEntries } from '../../src/data/zip-reader.ts';
+import { classifyEntry, DEFAULT_INGEST_LIMITS } from '../../src/data/ingest/entries.ts';
+import { openZip, readEntries } from '../../src/data/zip/zip-reader.ts';
 import type { ReaderTiming, ReadersRequest, ReadersResponse } from './bench-types.ts';
 
 interface WorkerScope {

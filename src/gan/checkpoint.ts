@@ -547,4 +547,4 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   };
 }
 
-// src/data/zip-reader.ts has a CRC-32 too, but gan may not import data (one-way layers).
+// src/data/zip/zip-reader.ts has a CRC-32 too, but gan may not import data (one-way layers).

@@ -8,7 +8,7 @@
  * Each worker is used only once it has said 'ready', so a job is never transferred (its bytes
  * detached) to a worker that could not load.
  */
-import { decodeToPixels, type DecodeOptions, type DecodeResult } from '../data/decode.ts';
+import { decodeToPixels, type DecodeOptions, type DecodeResult } from '../data/ingest/decode.ts';
 import { assertNever } from '../protocol/messages.ts';
 
 /** Pool → decode worker. */

@@ -4,7 +4,7 @@
  * transferred. A thin shell over decodeToPixels; jobs are handled as they arrive, so the
  * browser's decoder can overlap the next image's decode with this one's readback.
  */
-import { decodeToPixels, type DecodeResult } from '../data/decode.ts';
+import { decodeToPixels, type DecodeResult } from '../data/ingest/decode.ts';
 import { assertNever } from '../protocol/messages.ts';
 // Types only: a value import would pull the pool (and its `new Worker(...)`) into this worker's bundle.
 import type { DecodeWorkerRequest, DecodeWorkerResponse } from './decode-pool.ts';

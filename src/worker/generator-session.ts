@@ -9,7 +9,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../data/dataset.ts';
-import { buildGeneratorFromZip, GeneratorZipError, readGeneratorZip } from '../data/generator-zip.ts';
+import { buildGeneratorFromZip, GeneratorZipError, readGeneratorZip } from '../data/exports/generator-zip.ts';
 import { nearestImages } from '../data/nearest.ts';
 import { facesFromLatents, toRgbaImage, type FaceBytes } from '../gan/generate.ts';
 import type { TrainConfig } from '../protocol/config.ts';

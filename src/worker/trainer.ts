@@ -5,15 +5,15 @@
  * Control messages (pause, stop, cancel-load, set-live) act at once, even while a load or a
  * run is in progress: the handler never waits for the training loop.
  */
-import { openCheckpointStore, type CheckpointStore } from '../data/checkpoint-store.ts';
+import { openCheckpointStore, type CheckpointStore } from '../data/storage/checkpoint-store.ts';
 import type { ImageSet } from '../data/dataset.ts';
-import { openDatasetCache, type DatasetCache } from '../data/cache.ts';
-import { ingestPixels, ingestZip } from '../data/ingest.ts';
-import { IngestError } from '../data/ingest-error.ts';
-import { setFromCache } from '../data/cached-sets.ts';
-import { sampleGrid } from '../data/sample-grid.ts';
-import { hashPixels } from '../data/pixel-hash.ts';
-import { buildRecipe } from '../data/recipes.ts';
+import { openDatasetCache, type DatasetCache } from '../data/storage/cache.ts';
+import { ingestPixels, ingestZip } from '../data/ingest/ingest.ts';
+import { IngestError } from '../data/ingest/ingest-error.ts';
+import { setFromCache } from '../data/ingest/cached-sets.ts';
+import { sampleGrid } from '../data/ingest/sample-grid.ts';
+import { hashPixels } from '../data/ingest/pixel-hash.ts';
+import { buildRecipe } from '../data/exports/recipes.ts';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type Checkpoint } from '../gan/checkpoint.ts';
 import { renderGrid } from '../gan/grid.ts';
 import { createGan, disposeGan, generatePreview } from '../gan/train-step.ts';

@@ -10,9 +10,9 @@
  * and carries out each turn (a step and what falls due, a command, a request between steps).
  */
 import * as tf from '@tensorflow/tfjs';
-import { summariseCheckpoint, type CheckpointStore } from '../data/checkpoint-store.ts';
+import { summariseCheckpoint, type CheckpointStore } from '../data/storage/checkpoint-store.ts';
 import { sampleBatch, splitHeldBack, type ImageSet } from '../data/dataset.ts';
-import type { RecipeSources } from '../data/keras-recipe.ts';
+import type { RecipeSources } from '../data/exports/keras-recipe.ts';
 import { captureCheckpoint, encodeCheckpoint, restoreCheckpoint, type Checkpoint } from '../gan/checkpoint.ts';
 import { renderGrid } from '../gan/grid.ts';
 import { readMetricRows, type PendingMetrics } from '../gan/metrics.ts';
@@ -62,7 +62,7 @@ export interface TrainingRun {
   /** Applies from the next step. */
   setLive(live: LiveSettings): Promise<void>;
   exportGenerator(): Promise<{ artifacts: GeneratorArtifacts; summary: RunSummary }>;
-  /** What continuing elsewhere needs (see data/recipes.ts), captured between two steps. */
+  /** What continuing elsewhere needs (see data/exports/recipes.ts), captured between two steps. */
   exportRecipe(): Promise<RecipeSources>;
   /** For a run built from a checkpoint: tells the page it is paused at its step, with its history and grid. */
   announceRestored(reason: RestoreReason): void;

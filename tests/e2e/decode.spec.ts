@@ -1,8 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
-import type { DecodeOptions } from '../../src/data/decode.ts';
+import type { DecodeOptions } from '../../src/data/ingest/decode.ts';
 
 // Real Chromium decoders in a real module worker: images are made in the page, decoded by
-// src/data/decode.ts in tests/e2e/harness/decode.worker.ts, and compared here.
+// src/data/ingest/decode.ts in tests/e2e/harness/decode.worker.ts, and compared here.
 
 const RGB_32: DecodeOptions = { side: 32, channels: 3, crop: 'centre', maxPixels: 50_000_000 };
 

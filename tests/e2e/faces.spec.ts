@@ -3,10 +3,10 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { buildZip, type FixtureEntry } from '../unit/data/zip-fixtures.ts';
+import { buildZip, type FixtureEntry } from '../unit/data/zip/zip-fixtures.ts';
 import { gridPixels, openApp } from './app.ts';
 import { lineAngleDegrees, targetEyes } from '../../src/data/faces/align.ts';
-import type { DecodeOptions } from '../../src/data/decode.ts';
+import type { DecodeOptions } from '../../src/data/ingest/decode.ts';
 
 // "Find and align faces" end to end: the face-api package's own sample photos (several people
 // each, 1920 px), a copy turned by 15°, a thumbnail whose faces are too small and a landscape

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { buildZip } from '../unit/data/zip-fixtures.ts';
+import { buildZip } from '../unit/data/zip/zip-fixtures.ts';
 import { chooseTinySettings, currentStep, loadCartoonFaces, openApp } from './app.ts';
 
 /** The pixels a face tile's canvas holds (its native size: what the generator made). */

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { buildZip } from '../unit/data/zip-fixtures.ts';
+import { buildZip } from '../unit/data/zip/zip-fixtures.ts';
 import { chooseCustomSettings, currentStep, loadCartoonFaces, openApp } from './app.ts';
 import { encodePng } from './fixtures/png.ts';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { buildZip, directory, type FixtureEntry } from '../unit/data/zip-fixtures.ts';
+import { buildZip, directory, type FixtureEntry } from '../unit/data/zip/zip-fixtures.ts';
 import { gridPixels, openApp } from './app.ts';
 import { encodePng, flatPng, giantPngHeader } from './fixtures/png.ts';
 

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test, type BrowserContext, type Page, type Worker } from '@playwright/test';
-import { buildZip } from '../unit/data/zip-fixtures.ts';
+import { buildZip } from '../unit/data/zip/zip-fixtures.ts';
 import { chooseTinySettings, currentStep, loadCartoonFaces, openApp } from './app.ts';
 import { flatPng } from './fixtures/png.ts';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { chooseTinySettings, currentStep, openApp } from './app.ts';
 import { encodePng } from './fixtures/png.ts';
-import { buildZip, noise } from '../unit/data/zip-fixtures.ts';
+import { buildZip, noise } from '../unit/data/zip/zip-fixtures.ts';
 
 /** A zip of `count` 24 px noise PNGs, written to a temporary file. */
 function noiseZip(name: string, count: number): string {

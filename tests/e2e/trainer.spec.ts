@@ -7,7 +7,7 @@ import JSZip from 'jszip';
 import { composeGrid, imagesToBytes } from '../../src/gan/grid.ts';
 import { deriveSeed } from '../../src/gan/random.ts';
 import type { RunSummary } from '../../src/protocol/messages.ts';
-import { buildZip } from '../unit/data/zip-fixtures.ts';
+import { buildZip } from '../unit/data/zip/zip-fixtures.ts';
 import { useWasmBackend } from '../unit/backends.ts';
 import { chooseTinySettings, currentStep, gridPixels, loadCartoonFaces, openApp } from './app.ts';
 import { encodePng } from './fixtures/png.ts';

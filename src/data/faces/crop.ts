@@ -5,7 +5,7 @@
 import { alignmentTransform, minimumEyeDistance, type FaceMargin } from './align.ts';
 import { renderTransformed } from './render.ts';
 import { loadFaceDetector, type DetectedFace } from './detect.ts';
-import { packPixels } from '../decode.ts';
+import { packPixels } from '../ingest/decode.ts';
 
 export { loadFaceDetector } from './detect.ts';
 export { DEFAULT_FACE_MARGIN } from './align.ts';

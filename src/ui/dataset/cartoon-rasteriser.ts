@@ -136,7 +136,7 @@ async function loadSvgImage(markup: string): Promise<HTMLImageElement> {
 /**
  * Copies the side × side tile at (left, top) of an RGBA sheet `sheetWidth` wide into
  * `channels` bytes per pixel at `offset`. Tiles have opaque backgrounds, so alpha is dropped;
- * grayscale is BT.601 luma, as in src/data/decode.ts (which this layer may not import).
+ * grayscale is BT.601 luma, as in src/data/ingest/decode.ts (which this layer may not import).
  */
 function writeTile(rgba: Uint8ClampedArray, sheetWidth: number, left: number, top: number, side: number, out: Uint8Array, offset: number, channels: 1 | 3): void {
   let target = offset;

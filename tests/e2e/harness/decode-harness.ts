@@ -1,9 +1,9 @@
 /**
- * Test harness page for src/data/decode.ts: builds image files in the page (canvas encoders and
+ * Test harness page for src/data/ingest/decode.ts: builds image files in the page (canvas encoders and
  * a tiny hand-written PNG encoder for formats canvas can't write, such as grayscale) and decodes
  * them in a real module worker. Exposed as `window.decodeHarness` for Playwright.
  */
-import type { DecodeOptions, DecodeResult } from '../../../src/data/decode.ts';
+import type { DecodeOptions, DecodeResult } from '../../../src/data/ingest/decode.ts';
 import type { DecodeRequest, DecodeResponse } from './decode-protocol.ts';
 
 /** A filled rectangle for encodeRects, colour as CSS. */

@@ -1,5 +1,5 @@
 /** Messages between the decode harness page and its worker (test-only). */
-import type { DecodeOptions, DecodeResult } from '../../../src/data/decode.ts';
+import type { DecodeOptions, DecodeResult } from '../../../src/data/ingest/decode.ts';
 
 export interface DecodeRequest {
   id: number;

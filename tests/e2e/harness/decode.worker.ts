@@ -1,8 +1,8 @@
 /**
- * Test-only worker: runs src/data/decode.ts where it runs in the app (a worker, no DOM) and
+ * Test-only worker: runs src/data/ingest/decode.ts where it runs in the app (a worker, no DOM) and
  * times it there, so the numbers exclude postMessage overhead.
  */
-import { decodeToPixels } from '../../../src/data/decode.ts';
+import { decodeToPixels } from '../../../src/data/ingest/decode.ts';
 import type { DecodeRequest, DecodeResponse } from './decode-protocol.ts';
 
 /** The few members of DedicatedWorkerGlobalScope used here (tests compile with the DOM lib). */

@@ -2,7 +2,7 @@
  * Test harness page for the face crop path: runs it in a real module worker and exposes
  * `window.facesHarness` for Playwright (see faces.worker.ts).
  */
-import type { DecodeOptions, DecodeResult } from '../../../src/data/decode.ts';
+import type { DecodeOptions, DecodeResult } from '../../../src/data/ingest/decode.ts';
 import type { DetectedFace } from '../../../src/data/faces/detect.ts';
 import type { FacesRequest, FacesResponse } from './faces-protocol.ts';
 

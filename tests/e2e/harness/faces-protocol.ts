@@ -1,5 +1,5 @@
 /** Messages between the faces harness page and its worker (test-only). */
-import type { DecodeOptions, DecodeResult } from '../../../src/data/decode.ts';
+import type { DecodeOptions, DecodeResult } from '../../../src/data/ingest/decode.ts';
 import type { DetectedFace } from '../../../src/data/faces/detect.ts';
 
 export type FacesRequest =

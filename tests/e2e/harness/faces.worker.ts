@@ -3,7 +3,7 @@
  * in the app, a worker, and a second use of the detector on finished crops, so a test can
  * measure where the eyes really landed instead of trusting the transform that put them there.
  */
-import { decodeToPixels } from '../../../src/data/decode.ts';
+import { decodeToPixels } from '../../../src/data/ingest/decode.ts';
 import { loadFaceDetector, type DetectedFace } from '../../../src/data/faces/detect.ts';
 import type { FacesRequest, FacesResponse } from './faces-protocol.ts';
 

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, test } from 'vitest';
-import { buildGeneratorFromZip, readGeneratorZip } from '../../../src/data/generator-zip.ts';
+import { buildGeneratorFromZip, readGeneratorZip } from '../../../src/data/exports/generator-zip.ts';
 import { createImageSet, sampleBatch } from '../../../src/data/dataset.ts';
 import { buildModels } from '../../../src/gan/architectures.ts';
 import { countFusablePairs } from '../../../src/gan/fused-generator.ts';

@@ -14,7 +14,7 @@ import {
 } from '../../../src/worker/generator-session.ts';
 import { createTrainer } from '../../../src/worker/trainer.ts';
 import { useCpuBackend } from '../backends.ts';
-import { buildZip } from '../data/zip-fixtures.ts';
+import { buildZip } from '../data/zip/zip-fixtures.ts';
 import { modelArtifacts } from '../../../src/gan/model-artifacts.ts';
 
 const TINY: TrainConfig = { ...HEATON_DEFAULTS, resolution: 16, width: 1 / 16, latentSize: 8, batchSize: 4 };

@@ -3,7 +3,7 @@
  * IndexedDB store (latest and previous, keys from planSave), so the worker logic is exercised
  * as in the browser. `failWith` makes saves fail like a full disk.
  */
-import { loadOrder, planSave, DEFAULT_SLOT, type CheckpointStore, type SaveResult } from '../../../src/data/checkpoint-store.ts';
+import { loadOrder, planSave, DEFAULT_SLOT, type CheckpointStore, type SaveResult } from '../../../src/data/storage/checkpoint-store.ts';
 
 export interface MemoryCheckpointStore extends CheckpointStore {
   failWith: Extract<SaveResult, { ok: false }> | null;

@@ -8,10 +8,10 @@ import { createTrainer } from '../../../src/worker/trainer.ts';
 import { HEATON_DEFAULTS, type TrainConfig } from '../../../src/protocol/config.ts';
 import { datasetIdentity } from '../../../src/protocol/dataset.ts';
 import type { FromWorker } from '../../../src/protocol/messages.ts';
-import type { CachedDataset, CachedDatasetMeta, DatasetCache } from '../../../src/data/cache.ts';
-import { ingestPixels } from '../../../src/data/ingest.ts';
-import { reportToJson } from '../../../src/data/cached-sets.ts';
-import { hashPixels } from '../../../src/data/pixel-hash.ts';
+import type { CachedDataset, CachedDatasetMeta, DatasetCache } from '../../../src/data/storage/cache.ts';
+import { ingestPixels } from '../../../src/data/ingest/ingest.ts';
+import { reportToJson } from '../../../src/data/ingest/cached-sets.ts';
+import { hashPixels } from '../../../src/data/ingest/pixel-hash.ts';
 import { stepControl } from './turns.ts';
 import { createMemoryCheckpointStore, type MemoryCheckpointStore } from './memory-checkpoint-store.ts';
 

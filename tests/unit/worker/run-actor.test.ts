@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import { createImageSet } from '../../../src/data/dataset.ts';
-import type { CheckpointStore } from '../../../src/data/checkpoint-store.ts';
+import type { CheckpointStore } from '../../../src/data/storage/checkpoint-store.ts';
 import { HEATON_DEFAULTS, type TrainConfig } from '../../../src/protocol/config.ts';
 import type { FromWorker } from '../../../src/protocol/messages.ts';
 import type { BackendLossWatch } from '../../../src/worker/backend.ts';
