@@ -53,8 +53,10 @@ test('a run exported to PyTorch trains under torchrun and comes back: checkpoint
     cwd: folder,
     encoding: 'utf8',
     env: { ...process.env, OMP_NUM_THREADS: '1' },
+    // spawnSync blocks the test's own timeout: a hung process must fail the test, not stall CI.
+    timeout: 180_000,
   });
-  expect(trained.status, `${trained.stdout}${trained.stderr}`).toBe(0);
+  expect(trained.status, `${trained.stdout}${trained.stderr}${trained.error ? String(trained.error) : ''}`).toBe(0);
   expect(trained.stdout).toContain(`done: step ${exportedAt + 4}`);
 
   // A fresh page with the same data: "Load checkpoint…" continues at PyTorch's step.

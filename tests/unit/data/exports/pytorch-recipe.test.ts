@@ -206,8 +206,14 @@ async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void
 
 /** Runs train.py (or torchrun with it); returns its exit status and both streams together. */
 function runPython(args: string[], cwd: string): { status: number | null; output: string } {
-  const result = spawnSync(args[0] === 'torchrun' ? TORCHRUN : PYTHON, args[0] === 'torchrun' ? args.slice(1) : args, { cwd, encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+  // A timeout, because spawnSync blocks vitest's own: a hung process fails the test instead of stalling CI.
+  const result = spawnSync(args[0] === 'torchrun' ? TORCHRUN : PYTHON, args[0] === 'torchrun' ? args.slice(1) : args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+    timeout: 180_000,
+  });
+  return { status: result.status, output: `${result.stdout}${result.stderr}${result.error ? String(result.error) : ''}` };
 }
 
 /** Debian's torchrun next to Debian's python3; on Python 3.11, torch 1.13's default --redirects/--tee crash, so they are named. */
