@@ -259,11 +259,17 @@ export function App() {
   useEffect(() => {
     runRef.current = state.run;
   });
+  // Saved again when the run pauses: a pause that lands on an automatic checkpoint's step leaves
+  // savedStep as it was, and the seconds since that save would be lost on a reload.
+  const runPhase = state.run?.state ?? null;
   useEffect(() => {
     const run = runRef.current;
+    if (savedStep === null || !run) return;
+    // A stopped clock belongs to the checkpoint of its step, once that checkpoint has landed.
+    if (run.runningSince === null && run.step !== savedStep) return;
     // The history store never rejects (a storage failure is a warning and a no-op): nothing to wait for.
-    if (savedStep !== null && run) void historyStore.setClock({ step: savedStep, elapsedMs: elapsedMs(run, performance.now()) });
-  }, [savedStep, historyStore]);
+    void historyStore.setClock({ step: savedStep, elapsedMs: elapsedMs(run, performance.now()) });
+  }, [savedStep, runPhase, historyStore]);
 
   const onStart = () => {
     history.clear();
